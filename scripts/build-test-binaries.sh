@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Builds the real control-plane binaries our tests need (kube-apiserver, etcd, helm)
+# from their published Go modules, into a cache outside the repo keyed by version.
+# Prints "built" or "reused" for each, and finally the directory on stdout's last line.
+# Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, nothing is built for them.
+set -euo pipefail
+
+K8S_VERSION="${CERTWRIGHT_K8S_VERSION:-v1.36.3}"
+ETCD_VERSION="${CERTWRIGHT_ETCD_VERSION:-v3.6.16}"
+HELM_VERSION="${CERTWRIGHT_HELM_VERSION:-v3.22.0}"
+CACHE_ROOT="${CERTWRIGHT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certwright}"
+WANT="${1:-all}" # all | control-plane | helm
+
+log() { echo "$*" >&2; }
+
+# go build with retries: the module proxy occasionally drops a connection.
+go_build_in() {
+  local dir="$1"; shift
+  local attempt
+  for attempt in 1 2 3; do
+    if (cd "$dir" && "$@"); then return 0; fi
+    log "build attempt $attempt failed in $dir; retrying"
+    sleep 5
+  done
+  return 1
+}
+
+build_kube_apiserver() {
+  local out="$CACHE_ROOT/kube-apiserver-$K8S_VERSION/kube-apiserver"
+  if [[ -x "$out" ]]; then log "kube-apiserver $K8S_VERSION: reused $out"; echo "$out"; return; fi
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  local staging_version="v0.${K8S_VERSION#v1.}"
+  log "kube-apiserver $K8S_VERSION: building (first run only; takes several minutes)"
+  curl -fsS "${GOPROXY_BASE:-https://proxy.golang.org}/k8s.io/kubernetes/@v/$K8S_VERSION.mod" -o "$work/upstream.mod"
+  {
+    echo "module certwright.dev/build/kube-apiserver"
+    echo
+    echo "go 1.26"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    # Every ./staging replace of upstream becomes the published v0.Y.Z module.
+    grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging/' "$work/upstream.mod" | awk -v v="$staging_version" '{print "\t" $1 " => " $1 " " v}'
+    echo ")"
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+GO
+  local pkg="k8s.io/component-base/version"
+  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+  export GOFLAGS="-mod=mod" GONOSUMDB="k8s.io/*" GOFLAGS="-mod=mod"
+  go_build_in "$work" go mod download k8s.io/kubernetes
+  # sample-cli-plugin and similar staging modules are not all published; tidy only what kube-apiserver needs.
+  go_build_in "$work" go build -tags tools -trimpath -ldflags "$ldflags" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  mkdir -p "$(dirname "$out")"; mv "$work/kube-apiserver" "$out"
+  echo "$out"
+}
+
+build_etcd() {
+  local out="$CACHE_ROOT/etcd-$ETCD_VERSION/etcd"
+  if [[ -x "$out" ]]; then log "etcd $ETCD_VERSION: reused $out"; echo "$out"; return; fi
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  log "etcd $ETCD_VERSION: building"
+  cat > "$work/go.mod" <<GO
+module certwright.dev/build/etcd
+
+go 1.26
+
+require go.etcd.io/etcd/server/v3 $ETCD_VERSION
+GO
+  cat > "$work/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  export GOFLAGS="-mod=mod"
+  go_build_in "$work" go mod tidy
+  go_build_in "$work" go build -trimpath -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=release" -o "$work/etcd" .
+  mkdir -p "$(dirname "$out")"; mv "$work/etcd" "$out"
+  echo "$out"
+}
+
+build_helm() {
+  local out="$CACHE_ROOT/helm-$HELM_VERSION/helm"
+  if [[ -x "$out" ]]; then log "helm $HELM_VERSION: reused $out"; echo "$out"; return; fi
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  log "helm $HELM_VERSION: building"
+  cat > "$work/go.mod" <<GO
+module certwright.dev/build/helm
+
+go 1.26
+
+require helm.sh/helm/v3 $HELM_VERSION
+GO
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "helm.sh/helm/v3/cmd/helm"
+GO
+  export GOFLAGS="-mod=mod"
+  go_build_in "$work" go mod download helm.sh/helm/v3
+  go_build_in "$work" go build -tags tools -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" -o "$work/helm" helm.sh/helm/v3/cmd/helm
+  mkdir -p "$(dirname "$out")"; mv "$work/helm" "$out"
+  echo "$out"
+}
+
+has_assets() { [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; }
+
+case "$WANT" in
+  control-plane|all)
+    if has_assets; then log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+    else build_etcd >/dev/null; build_kube_apiserver >/dev/null; fi ;;&
+  helm|all) [[ "$WANT" == control-plane ]] || build_helm >/dev/null ;;
+  *) log "usage: $0 [all|control-plane|helm]"; exit 2 ;;
+esac
+echo "$CACHE_ROOT"
