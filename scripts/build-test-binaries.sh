@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real control-plane binaries our tests need (kube-apiserver, etcd, helm)
 # from their published Go modules, into a cache outside the repo keyed by version.
-# Prints "built" or "reused" for each, and finally the directory on stdout's last line.
+# Logs "building" or "reused" for each on stderr; prints name=path lines on stdout.
 # Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, nothing is built for them.
 set -euo pipefail
 
@@ -55,9 +55,9 @@ GO
   local pkg="k8s.io/component-base/version"
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-  export GOFLAGS="-mod=mod" GONOSUMDB="k8s.io/*" GOFLAGS="-mod=mod"
+  export GOFLAGS="-mod=mod"
   go_build_in "$work" go mod download k8s.io/kubernetes
-  # sample-cli-plugin and similar staging modules are not all published; tidy only what kube-apiserver needs.
+  # Not every staging module is published (sample-cli-plugin is not); building only the kube-apiserver package needs just the ones it imports.
   go_build_in "$work" go build -tags tools -trimpath -ldflags "$ldflags" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
   mkdir -p "$(dirname "$out")"; mv "$work/kube-apiserver" "$out"
   echo "$out"
@@ -121,11 +121,13 @@ GO
 
 has_assets() { [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; }
 
-case "$WANT" in
-  control-plane|all)
-    if has_assets; then log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-    else build_etcd >/dev/null; build_kube_apiserver >/dev/null; fi ;;&
-  helm|all) [[ "$WANT" == control-plane ]] || build_helm >/dev/null ;;
-  *) log "usage: $0 [all|control-plane|helm]"; exit 2 ;;
-esac
-echo "$CACHE_ROOT"
+case "$WANT" in all|control-plane|helm) ;; *) log "usage: $0 [all|control-plane|helm]"; exit 2 ;; esac
+if [[ "$WANT" != helm ]]; then
+  if has_assets; then
+    log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+    echo "kube-apiserver=$KUBEBUILDER_ASSETS/kube-apiserver"; echo "etcd=$KUBEBUILDER_ASSETS/etcd"
+  else
+    echo "etcd=$(build_etcd)"; echo "kube-apiserver=$(build_kube_apiserver)"
+  fi
+fi
+if [[ "$WANT" != control-plane ]]; then echo "helm=$(build_helm)"; fi
