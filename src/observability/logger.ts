@@ -64,7 +64,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     formatters: {
       level: (label) => ({ level: label }),
-      bindings: (bindings) => scrub(bindings) as Record<string, unknown>,
     },
     hooks: {
       logMethod(args, method) {
@@ -73,7 +72,23 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       },
     },
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  const logger = opts.destination ? pino(options, opts.destination) : pino(options);
+  scrubBindings(logger);
+  return logger;
+}
+
+// pino applies formatters.bindings to the root only, so scrub child bindings here. Children are
+// created with Object.create(parent), so they inherit these overrides.
+function scrubBindings(logger: Logger): void {
+  // Called below with the child's own `this`, so unbound is what we want.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const { child, setBindings } = logger;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, scrub(bindings) as pino.Bindings, childOptions);
+  } as Logger["child"];
+  logger.setBindings = function (this: Logger, bindings) {
+    setBindings.call(this, scrub(bindings) as pino.Bindings);
+  };
 }
 
 /** Child logger for one object, with the standard keys. */

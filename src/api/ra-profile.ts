@@ -1,0 +1,196 @@
+// RAProfile / ClusterRAProfile: how to reach a CA (authority), the defaults it fills in,
+// the policy it enforces, and what happens to superseded certificates.
+import { z } from "zod";
+import { withRules, type CelRule } from "./cel-rules.ts";
+import { httpUrl, objectName } from "./common.ts";
+import { conditionsSchema } from "./conditions.ts";
+import { durationString, parseDuration } from "./duration.ts";
+import { isCIDR } from "./ip-address.ts";
+import { labelSelectorSchema } from "./label-selector.ts";
+import {
+  certificateTypeSchema,
+  keyAlgorithmSchema,
+  keySizeRules,
+  keySizeSchema,
+  subjectAttributeSchema,
+  ECDSA_KEY_SIZES,
+  RSA_KEY_SIZES,
+} from "./x509.ts";
+
+// Each authority type is one member named after its `type`. Add acme, stepca, http,
+// manual as further members: the CRD generator folds the union into one object with a
+// CEL rule "exactly the member named by type is set".
+export const localAuthoritySchema = z.object({
+  type: z.literal("local").describe("Which CA connector; the member of the same name configures it."),
+  local: z
+    .object({
+      caSecretName: objectName.describe("Secret holding the CA certificate and key (tls.crt, tls.key)."),
+      generate: z.boolean().default(true).describe("Create a self-signed CA in that Secret when missing."),
+      commonName: z.string().min(1).max(64).optional(),
+      organization: z.string().min(1).max(64).optional(),
+      crlDistributionPoints: z.array(httpUrl).max(5).optional().describe("CRL URLs written into issued certificates."),
+    })
+    .describe("An in-cluster CA whose key pair lives in a Secret."),
+});
+
+export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema]);
+export type Authority = z.output<typeof authoritySchema>;
+export type AuthorityType = Authority["type"];
+export const authorityTypes = authoritySchema.options.map((o) => o.shape.type.value);
+
+const profileKeySchema = withRules(z.object({ algorithm: keyAlgorithmSchema, size: keySizeSchema.optional() }), keySizeRules);
+
+export const profileDefaultsSchema = z.object({
+  duration: durationString.optional().describe("Lifetime when a Certificate sets none (built-in default 8400h)."),
+  renewBefore: durationString.optional().describe("Renewal lead time when a Certificate sets none (built-in 1440h)."),
+  expiryNotice: durationString.optional().describe("Warn (event, condition) this long before expiry."),
+  privateKey: profileKeySchema.optional(),
+});
+
+const keyAlgorithmPolicySchema = withRules(
+  z.object({ algorithm: keyAlgorithmSchema, sizes: z.array(keySizeSchema).max(8).optional() }),
+  [
+    {
+      rule: `self.algorithm != 'RSA' || !has(self.sizes) || self.sizes.all(s, s in [${RSA_KEY_SIZES.join(", ")}])`,
+      message: `RSA sizes must be among ${RSA_KEY_SIZES.join(", ")}`,
+      fieldPath: ".sizes",
+      holds: (k) => k.algorithm !== "RSA" || (k.sizes ?? []).every((s) => (RSA_KEY_SIZES as readonly number[]).includes(s)),
+    },
+    {
+      rule: `self.algorithm != 'ECDSA' || !has(self.sizes) || self.sizes.all(s, s in [${ECDSA_KEY_SIZES.join(", ")}])`,
+      message: `ECDSA sizes must be among ${ECDSA_KEY_SIZES.join(", ")}`,
+      fieldPath: ".sizes",
+      holds: (k) =>
+        k.algorithm !== "ECDSA" || (k.sizes ?? []).every((s) => (ECDSA_KEY_SIZES as readonly number[]).includes(s)),
+    },
+    {
+      rule: "self.algorithm != 'Ed25519' || !has(self.sizes)",
+      message: "Ed25519 has no sizes",
+      fieldPath: ".sizes",
+      holds: (k) => k.algorithm !== "Ed25519" || k.sizes === undefined,
+    },
+  ],
+);
+
+const glob = (max: number) => z.string().min(1).max(max);
+const cidr = withRules(z.string().max(49), [
+  { rule: "isCIDR(self)", message: "must be a CIDR such as 10.0.0.0/8 or fd00::/8", holds: isCIDR },
+]);
+
+const policyObject = z.object({
+  allowedTypes: z.array(certificateTypeSchema).max(8).optional(),
+  keyAlgorithms: z.array(keyAlgorithmPolicySchema).max(8).optional().describe("Allowed key algorithms and sizes."),
+  maxDuration: durationString.optional(),
+  minDuration: durationString.optional(),
+  allowedSubjectAttributes: z.array(subjectAttributeSchema).max(16).optional(),
+  requiredSubjectAttributes: z.array(subjectAttributeSchema).max(16).optional(),
+  dnsNames: z
+    .array(glob(253))
+    .max(64)
+    .optional()
+    .describe("Allowed DNS names; '*' matches within one label, never across a dot; '?' one character."),
+  ipAddresses: z.array(cidr).max(64).optional().describe("Allowed IP ranges (CIDR)."),
+  uris: z.array(glob(2048)).max(64).optional().describe("Allowed URIs; '*' never crosses a '/'."),
+  emailAddresses: z.array(glob(253)).max(64).optional().describe("Allowed email addresses; '*' never crosses '@'."),
+  allowExternalCSR: z.boolean().default(false).describe("Accept Certificates that bring their own CSR."),
+});
+
+const atMost = (a: string | undefined, b: string | undefined, strict = false): boolean =>
+  a === undefined || b === undefined || (strict ? parseDuration(a) < parseDuration(b) : parseDuration(a) <= parseDuration(b));
+
+export const policySchema = withRules(policyObject, [
+  {
+    rule: "!has(self.minDuration) || !has(self.maxDuration) || duration(self.minDuration) <= duration(self.maxDuration)",
+    message: "minDuration must not exceed maxDuration",
+    fieldPath: ".minDuration",
+    holds: (p) => atMost(p.minDuration, p.maxDuration),
+  },
+  {
+    rule:
+      "!has(self.requiredSubjectAttributes) || !has(self.allowedSubjectAttributes) || " +
+      "self.requiredSubjectAttributes.all(a, a in self.allowedSubjectAttributes)",
+    message: "every required subject attribute must also be allowed",
+    fieldPath: ".requiredSubjectAttributes",
+    holds: (p) =>
+      p.requiredSubjectAttributes === undefined ||
+      p.allowedSubjectAttributes === undefined ||
+      p.requiredSubjectAttributes.every((a) => p.allowedSubjectAttributes!.includes(a)),
+  },
+]);
+export type ProfilePolicy = z.output<typeof policySchema>;
+
+const revocationModes = z.enum(["Retain", "Revoke"]);
+
+const profileSpecShape = {
+  enabled: z.boolean().default(true).describe("A disabled profile issues nothing new."),
+  authority: authoritySchema.describe("Which CA connector to use and how to reach it."),
+  defaults: profileDefaultsSchema.optional(),
+  policy: policySchema.optional(),
+  revocation: z
+    .object({
+      onSupersede: revocationModes.default("Retain").describe("What to do with the old certificate after renewal."),
+      onDelete: revocationModes.default("Retain").describe("What to do with the certificate when its Certificate goes."),
+    })
+    .prefault({}),
+};
+
+interface ProfileSpecForRules {
+  defaults?: { duration?: string | undefined; renewBefore?: string | undefined } | undefined;
+  policy?: { maxDuration?: string | undefined; minDuration?: string | undefined } | undefined;
+}
+
+/** `has(self.a) && has(self.a.b)` for every prefix of the given paths, each once. */
+const celHas = (...paths: string[]): string => {
+  const prefixes = paths.flatMap((p) => p.split(".").map((_, i, parts) => parts.slice(0, i + 1).join(".")));
+  return [...new Set(prefixes)].map((p) => `has(self.${p})`).join(" && ");
+};
+
+export const profileSpecRules: CelRule<ProfileSpecForRules>[] = [
+  {
+    rule: `!(${celHas("defaults.duration", "policy.maxDuration")}) || duration(self.defaults.duration) <= duration(self.policy.maxDuration)`,
+    message: "defaults.duration must not exceed policy.maxDuration",
+    fieldPath: ".defaults.duration",
+    holds: (s) => atMost(s.defaults?.duration, s.policy?.maxDuration),
+  },
+  {
+    rule: `!(${celHas("defaults.duration", "policy.minDuration")}) || duration(self.policy.minDuration) <= duration(self.defaults.duration)`,
+    message: "defaults.duration must not be below policy.minDuration",
+    fieldPath: ".defaults.duration",
+    holds: (s) => atMost(s.policy?.minDuration, s.defaults?.duration),
+  },
+  {
+    rule: `!(${celHas("defaults.duration", "defaults.renewBefore")}) || duration(self.defaults.renewBefore) < duration(self.defaults.duration)`,
+    message: "defaults.renewBefore must be shorter than defaults.duration",
+    fieldPath: ".defaults.renewBefore",
+    holds: (s) => atMost(s.defaults?.renewBefore, s.defaults?.duration, true),
+  },
+];
+
+export const raProfileSpecSchema = withRules(z.object(profileSpecShape), profileSpecRules);
+export type RAProfileSpec = z.output<typeof raProfileSpecSchema>;
+export type RAProfileSpecInput = z.input<typeof raProfileSpecSchema>;
+
+export const clusterRAProfileSpecSchema = withRules(
+  z.object({
+    ...profileSpecShape,
+    namespaceSelector: labelSelectorSchema
+      .optional()
+      .describe("Namespaces whose Certificates may use this profile; unset means all."),
+  }),
+  profileSpecRules,
+);
+export type ClusterRAProfileSpec = z.output<typeof clusterRAProfileSpecSchema>;
+export type ClusterRAProfileSpecInput = z.input<typeof clusterRAProfileSpecSchema>;
+
+export const capabilities = ["issue", "renew", "revoke", "crl"] as const;
+export type Capability = (typeof capabilities)[number];
+
+export const raProfileStatusSchema = z.object({
+  conditions: conditionsSchema.optional(),
+  observedGeneration: z.int().min(0).optional(),
+  authorityType: z.enum(authorityTypes as [AuthorityType, ...AuthorityType[]]).optional(),
+  caCertificate: z.string().max(65536).optional().describe("PEM of the issuing CA chain."),
+  capabilities: z.array(z.enum(capabilities)).max(8).optional(),
+  crlNumber: z.int().min(0).optional(),
+});
+export type RAProfileStatus = z.output<typeof raProfileStatusSchema>;

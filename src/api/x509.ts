@@ -1,0 +1,116 @@
+// X.509 vocabulary shared by Certificate and the RA profiles: certificate types, key
+// algorithms and sizes, subject attributes, revocation reasons.
+import { z } from "zod";
+import type { CelRule } from "./cel-rules.ts";
+
+export const certificateTypes = ["transport", "signing", "encryption", "server", "client"] as const;
+export const certificateTypeSchema = z.enum(certificateTypes);
+export type CertificateType = z.infer<typeof certificateTypeSchema>;
+
+export const keyAlgorithms = ["RSA", "ECDSA", "Ed25519"] as const;
+export const keyAlgorithmSchema = z.enum(keyAlgorithms);
+export type KeyAlgorithm = z.infer<typeof keyAlgorithmSchema>;
+
+export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
+export const ECDSA_KEY_SIZES = [256, 384] as const;
+
+/** Key size in bits (RSA modulus, ECDSA curve size); which values fit is a CEL rule. */
+export const keySizeSchema = z.int().min(1).max(8192);
+
+interface SizedKey {
+  algorithm: KeyAlgorithm;
+  size?: number | undefined;
+}
+
+const sizeIn = (sizes: readonly number[], size: number | undefined): boolean =>
+  size === undefined || sizes.includes(size);
+
+/** Valid sizes per algorithm; used wherever an `{algorithm, size}` pair appears. */
+export const keySizeRules: CelRule<SizedKey>[] = [
+  {
+    rule: `self.algorithm != 'RSA' || !has(self.size) || self.size in [${RSA_KEY_SIZES.join(", ")}]`,
+    message: `RSA key size must be one of ${RSA_KEY_SIZES.join(", ")}`,
+    fieldPath: ".size",
+    holds: (k) => k.algorithm !== "RSA" || sizeIn(RSA_KEY_SIZES, k.size),
+  },
+  {
+    rule: `self.algorithm != 'ECDSA' || !has(self.size) || self.size in [${ECDSA_KEY_SIZES.join(", ")}]`,
+    message: `ECDSA key size must be one of ${ECDSA_KEY_SIZES.join(", ")}`,
+    fieldPath: ".size",
+    holds: (k) => k.algorithm !== "ECDSA" || sizeIn(ECDSA_KEY_SIZES, k.size),
+  },
+  {
+    rule: "self.algorithm != 'Ed25519' || !has(self.size)",
+    message: "Ed25519 keys have a fixed size; leave size unset",
+    fieldPath: ".size",
+    holds: (k) => k.algorithm !== "Ed25519" || k.size === undefined,
+  },
+];
+
+/** RFC 5280 CRLReason names (removeFromCRL is for delta CRLs only and left out). */
+export const revocationReasons = [
+  "unspecified",
+  "keyCompromise",
+  "cACompromise",
+  "affiliationChanged",
+  "superseded",
+  "cessationOfOperation",
+  "certificateHold",
+  "privilegeWithdrawn",
+  "aACompromise",
+] as const;
+export const revocationReasonSchema = z.enum(revocationReasons);
+export type RevocationReason = z.infer<typeof revocationReasonSchema>;
+
+export const subjectAttributes = [
+  "commonName",
+  "countries",
+  "organizations",
+  "organizationalUnits",
+  "localities",
+  "provinces",
+  "streetAddresses",
+  "postalCodes",
+  "serialNumber",
+  "organizationIdentifier",
+  "uid",
+  "otherAttributes",
+] as const;
+export const subjectAttributeSchema = z.enum(subjectAttributes);
+export type SubjectAttribute = z.infer<typeof subjectAttributeSchema>;
+
+// Upper bounds from RFC 5280 appendix A where it has one.
+const text = (max: number) => z.string().min(1).max(max);
+const texts = (max: number) => z.array(text(max)).max(10).optional();
+
+export const otherAttributeSchema = z.object({
+  oid: z
+    .string()
+    .max(128)
+    .regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, { message: "must be a dotted OID such as 2.5.4.97" }),
+  value: text(256),
+});
+
+export const subjectSchema = z.object({
+  commonName: text(64).optional(),
+  countries: z
+    .array(z.string().regex(/^[A-Za-z]{2}$/, { message: "must be a two-letter ISO 3166 country code" }))
+    .max(10)
+    .optional(),
+  organizations: texts(64),
+  organizationalUnits: texts(64),
+  localities: texts(128),
+  provinces: texts(128),
+  streetAddresses: texts(128),
+  postalCodes: texts(40),
+  serialNumber: text(64).optional(),
+  organizationIdentifier: text(64).optional(),
+  uid: text(256).optional(),
+  otherAttributes: z.array(otherAttributeSchema).max(10).optional(),
+});
+export type Subject = z.infer<typeof subjectSchema>;
+
+// Compile-time check that the attribute list and the subject fields stay the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameAttributes: Same<SubjectAttribute, keyof Subject> = true;
+void sameAttributes;

@@ -1,0 +1,70 @@
+// The CA connector contract. A connector reaches one Authority; it never touches the Kubernetes
+// client (persistence is handed in as a SecretStore). Whatever it cannot do, it says so through
+// its capabilities, and the controller turns a missing capability into a clear condition.
+import type { RevocationReason } from "../pki/crl.ts";
+import type { SanSpec, SubjectSpec } from "../pki/subject.ts";
+import type { CertificateType } from "../pki/usages.ts";
+
+export type Capability = "issue" | "renew" | "revoke" | "crl";
+
+export interface IssueRequest {
+  csrPem: string;
+  publicKeyPem: string;
+  type: CertificateType;
+  subject: SubjectSpec;
+  sans: SanSpec;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface IssuedCertificate {
+  /** Leaf certificate, PEM. */
+  certificatePem: string;
+  /** Intermediates between the leaf and the root, PEM each (may be empty). */
+  chainPems: string[];
+  /** The trust anchor to put in ca.crt. */
+  caPem: string;
+}
+
+export interface RevokeRequest {
+  serialNumber: string;
+  reason: RevocationReason;
+  revokedAt: Date;
+}
+
+export interface Connector {
+  readonly type: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Makes the authority usable (e.g. creates the local CA on first use) and returns its CA certificate. */
+  prepare(): Promise<{ caPem: string }>;
+  issue(req: IssueRequest): Promise<IssuedCertificate>;
+  revoke(req: RevokeRequest): Promise<void>;
+  /** The current CRL in PEM, when the authority publishes one. */
+  crl(): Promise<string>;
+}
+
+/** Persistence for connectors, backed by Secrets in the profile's namespace. */
+export interface SecretStore {
+  read(name: string): Promise<Record<string, string> | undefined>;
+  /** Creates the Secret unless it exists; returns what is stored afterwards (ours or the winner's). */
+  createIfAbsent(name: string, data: Record<string, string>): Promise<Record<string, string>>;
+  /** Replaces the data of an existing Secret (optimistic: fails on a concurrent change). */
+  update(name: string, data: Record<string, string>): Promise<void>;
+}
+
+/** A connector refused a request it will refuse again: retrying does not help until something changes. */
+export class ConnectorError extends Error {
+  readonly retryable: boolean;
+  readonly reason: string;
+
+  constructor(reason: string, message: string, retryable: boolean) {
+    super(message);
+    this.name = "ConnectorError";
+    this.reason = reason;
+    this.retryable = retryable;
+  }
+}
+
+export function unsupported(connector: string, capability: Capability): ConnectorError {
+  return new ConnectorError("NotSupported", `the ${connector} connector cannot ${capability}`, false);
+}

@@ -1,0 +1,16 @@
+// One place that turns an RA profile's authority into a connector: an exhaustive switch, so
+// adding an authority type without a connector is a compile error.
+import type { Authority } from "../api/ra-profile.ts";
+import type { Connector, SecretStore } from "./connector.ts";
+import { LocalConnector } from "./local/local-connector.ts";
+
+export function createConnector(authority: Authority, store: SecretStore, now: () => Date): Connector {
+  switch (authority.type) {
+    case "local":
+      return new LocalConnector(authority.local, store, now);
+    default: {
+      const never: never = authority.type;
+      throw new Error(`unknown authority type ${String(never)}`);
+    }
+  }
+}

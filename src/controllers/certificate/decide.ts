@@ -1,0 +1,152 @@
+// The pure heart of the Certificate reconciler: given what is wanted and what exists, decide one
+// action. Each trigger is a small rule returning a reason or nothing (cert-manager's policy chain),
+// so the table of situations is tested without a cluster.
+import type { CertificateInfo } from "../../pki/inspect.ts";
+import type { KeySpec } from "../../pki/keys.ts";
+import { computeRenewalTime } from "../../pki/renewal.ts";
+import type { SanSpec } from "../../pki/subject.ts";
+import type { CertificateType } from "../../pki/usages.ts";
+
+export interface Desired {
+  type: CertificateType;
+  /** Canonical subject string, as pki's describeSubject renders it. */
+  subject: string;
+  sans: SanSpec;
+  key: KeySpec;
+  durationMs: number;
+  renewBeforeMs: number;
+  rotationPolicy: "Always" | "Never";
+  external: boolean;
+  renewalRequest?: { id: string; rekey: boolean };
+}
+
+export interface Existing {
+  /** Undefined when the Secret does not exist. */
+  secret?: {
+    hasCertificate: boolean;
+    hasKey: boolean;
+    /** Undefined when tls.crt does not parse. */
+    certificate?: CertificateInfo & { subjectCanonical: string };
+    keyMatchesCertificate: boolean;
+    key?: KeySpec;
+    issuedByCurrentCa: boolean;
+    usagesMatchType: boolean;
+  };
+  lastRenewalRequestId?: string;
+  /** A revoked certificate is never served again; keyCompromise forbids reusing its key. */
+  revokedReason?: string;
+}
+
+export type IssueReason =
+  | "DoesNotExist"
+  | "MissingData"
+  | "InvalidCertificate"
+  | "KeyMismatch"
+  | "IncorrectIssuer"
+  | "SpecChanged"
+  | "Revoked"
+  | "RenewalRequested"
+  | "Expiring";
+
+export type Decision =
+  | { action: "issue"; reason: IssueReason; message: string; reuseKey: boolean }
+  | { action: "upToDate"; renewalTime: Date };
+
+type Trigger = (d: Desired, e: Existing, now: Date) => { reason: IssueReason; message: string } | undefined;
+
+const secretMissing: Trigger = (_d, e) =>
+  e.secret ? undefined : { reason: "DoesNotExist", message: "the Secret does not exist" };
+
+const dataMissing: Trigger = (d, e) => {
+  if (!e.secret?.hasCertificate) return { reason: "MissingData", message: "the Secret has no tls.crt" };
+  if (!d.external && !e.secret.hasKey) return { reason: "MissingData", message: "the Secret has no tls.key" };
+  return undefined;
+};
+
+const certificateInvalid: Trigger = (_d, e) =>
+  e.secret?.certificate ? undefined : { reason: "InvalidCertificate", message: "tls.crt does not hold a valid certificate" };
+
+const keyMismatch: Trigger = (d, e) =>
+  d.external || e.secret?.keyMatchesCertificate ? undefined : { reason: "KeyMismatch", message: "tls.key does not match tls.crt" };
+
+const wrongIssuer: Trigger = (_d, e) =>
+  e.secret?.issuedByCurrentCa ? undefined : { reason: "IncorrectIssuer", message: "the certificate was not issued by the profile's CA" };
+
+const revoked: Trigger = (_d, e) =>
+  e.revokedReason ? { reason: "Revoked", message: `the certificate was revoked (${e.revokedReason})` } : undefined;
+
+const specChanged: Trigger = (d, e) => {
+  const c = e.secret?.certificate;
+  if (!c) return undefined;
+  const diff = specDifferences(d, e);
+  return diff.length ? { reason: "SpecChanged", message: `the certificate no longer matches the spec: ${diff.join(", ")}` } : undefined;
+};
+
+const renewalRequested: Trigger = (d, e) =>
+  d.renewalRequest && d.renewalRequest.id !== e.lastRenewalRequestId
+    ? { reason: "RenewalRequested", message: `renewal requested (id ${d.renewalRequest.id})` }
+    : undefined;
+
+const expiring: Trigger = (d, e, now) => {
+  const c = e.secret?.certificate;
+  if (!c) return undefined;
+  return now >= renewalTimeOf(c, d.renewBeforeMs)
+    ? { reason: "Expiring", message: `the certificate expires at ${c.notAfter.toISOString()} and is due for renewal` }
+    : undefined;
+};
+
+const TRIGGERS: Trigger[] = [
+  secretMissing,
+  dataMissing,
+  certificateInvalid,
+  keyMismatch,
+  wrongIssuer,
+  revoked,
+  specChanged,
+  renewalRequested,
+  expiring,
+];
+
+export function decide(d: Desired, e: Existing, now: Date): Decision {
+  for (const trigger of TRIGGERS) {
+    const hit = trigger(d, e, now);
+    if (hit) return { action: "issue", ...hit, reuseKey: mayReuseKey(d, e, hit.reason) };
+  }
+  return { action: "upToDate", renewalTime: renewalTimeOf(e.secret!.certificate!, d.renewBeforeMs) };
+}
+
+/** Same key only when the policy says Never, the key is intact and still what the spec asks for. */
+function mayReuseKey(d: Desired, e: Existing, reason: IssueReason): boolean {
+  if (d.external || d.rotationPolicy !== "Never") return false;
+  if (d.renewalRequest?.rekey && reason === "RenewalRequested") return false;
+  if (e.revokedReason === "keyCompromise") return false;
+  const k = e.secret?.key;
+  if (!k || !e.secret?.hasKey) return false;
+  if (reason === "KeyMismatch" && !e.secret.certificate) return false;
+  return k.algorithm === d.key.algorithm && (k.size ?? 0) === (d.key.size ?? 0);
+}
+
+export function specDifferences(d: Desired, e: Existing): string[] {
+  const c = e.secret?.certificate;
+  if (!c) return [];
+  const out: string[] = [];
+  if (c.subjectCanonical !== d.subject) out.push("subject");
+  for (const k of ["dnsNames", "ipAddresses", "uris", "emailAddresses"] as const) {
+    if (!sameSet(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses")) out.push(k);
+  }
+  if (!e.secret?.usagesMatchType) out.push("type");
+  if (c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs) out.push("duration");
+  const k = e.secret?.key;
+  if (!d.external && k && (k.algorithm !== d.key.algorithm || (k.size ?? 0) !== (d.key.size ?? 0))) out.push("privateKey");
+  return out;
+}
+
+function sameSet(a: string[] | undefined, b: string[] | undefined, caseInsensitive: boolean): boolean {
+  const norm = (xs: string[] | undefined) =>
+    [...new Set((xs ?? []).map((x) => (caseInsensitive ? x.toLowerCase() : x)))].sort().join("\n");
+  return norm(a) === norm(b);
+}
+
+export function renewalTimeOf(c: Pick<CertificateInfo, "notBefore" | "notAfter">, renewBeforeMs: number): Date {
+  return computeRenewalTime(c.notBefore, c.notAfter, renewBeforeMs);
+}

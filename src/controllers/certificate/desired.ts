@@ -1,0 +1,41 @@
+// What a Certificate asks for once the profile's defaults are filled in. Pure.
+import type { CertificateSpec } from "../../api/certificate.ts";
+import { DEFAULT_DURATION, DEFAULT_RENEW_BEFORE, parseDuration } from "../../api/duration.ts";
+import type { RAProfileSpec } from "../../api/ra-profile.ts";
+import type { KeySpec } from "../../pki/keys.ts";
+import { describeSubject, type SanSpec, type SubjectSpec } from "../../pki/subject.ts";
+import type { Desired } from "./decide.ts";
+
+export interface DesiredRequest extends Desired {
+  subjectSpec: SubjectSpec;
+}
+
+const DEFAULT_KEY: KeySpec = { algorithm: "RSA", size: 2048 };
+
+export function defaultKeySize(k: KeySpec): number | undefined {
+  if (k.algorithm === "Ed25519") return undefined;
+  return k.size ?? (k.algorithm === "RSA" ? 2048 : 256);
+}
+
+export function desiredFrom(spec: CertificateSpec, profile: RAProfileSpec): DesiredRequest {
+  const key = spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
+  const subjectSpec: SubjectSpec = spec.subject ?? {};
+  const sans: SanSpec = {
+    dnsNames: spec.dnsNames ?? [],
+    ipAddresses: spec.ipAddresses ?? [],
+    uris: spec.uris ?? [],
+    emailAddresses: spec.emailAddresses ?? [],
+  };
+  return {
+    type: spec.type,
+    subject: describeSubject(subjectSpec),
+    subjectSpec,
+    sans,
+    key: { algorithm: key.algorithm, size: defaultKeySize(key) },
+    durationMs: parseDuration(spec.duration ?? profile.defaults?.duration ?? DEFAULT_DURATION),
+    renewBeforeMs: parseDuration(spec.renewBefore ?? profile.defaults?.renewBefore ?? DEFAULT_RENEW_BEFORE),
+    rotationPolicy: spec.privateKey?.rotationPolicy ?? "Always",
+    external: spec.csrSecretRef !== undefined,
+    renewalRequest: spec.renewalRequest ? { id: spec.renewalRequest.id, rekey: spec.renewalRequest.rekey ?? false } : undefined,
+  };
+}

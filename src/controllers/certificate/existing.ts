@@ -1,0 +1,49 @@
+// Reads what the Secret holds into the facts decide() needs. Never throws on bad content:
+// broken data is a fact ("InvalidCertificate"), not an error.
+import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
+import { describeKey } from "../../pki/keys.ts";
+import { subjectOfCertificate } from "../../pki/subject.ts";
+import { usagesForType, type CertificateType } from "../../pki/usages.ts";
+import type { Existing } from "./decide.ts";
+
+export async function existingFrom(
+  data: Record<string, string> | undefined,
+  ctx: { type: CertificateType; caPem: string | undefined },
+): Promise<NonNullable<Existing["secret"]> | undefined> {
+  if (!data) return undefined;
+  const crt = data["tls.crt"] ?? "";
+  const key = data["tls.key"] ?? "";
+  const out: NonNullable<Existing["secret"]> = {
+    hasCertificate: crt.trim() !== "",
+    hasKey: key.trim() !== "",
+    keyMatchesCertificate: false,
+    issuedByCurrentCa: false,
+    usagesMatchType: false,
+  };
+  const leaf = splitPemBundle(crt)[0];
+  if (!leaf) return out;
+  try {
+    const info = inspectCertificate(leaf);
+    out.certificate = { ...info, subjectCanonical: subjectOfCertificate(leaf) };
+    const keyAlg = describeKey(leaf).algorithm;
+    const want = usagesForType(ctx.type, keyAlg);
+    out.usagesMatchType =
+      sameMembers(info.keyUsages, want.keyUsages) && sameMembers(info.extKeyUsages, want.extKeyUsages);
+    out.issuedByCurrentCa = ctx.caPem ? await verifyIssuedBy(leaf, ctx.caPem).catch(() => false) : true;
+  } catch {
+    return out;
+  }
+  if (out.hasKey) {
+    try {
+      out.key = describeKey(key);
+      out.keyMatchesCertificate = certificateMatchesKey(leaf, key);
+    } catch {
+      out.keyMatchesCertificate = false;
+    }
+  }
+  return out;
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

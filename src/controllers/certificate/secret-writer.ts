@@ -1,0 +1,45 @@
+// Writes the certificate's Secret (kubernetes.io/tls) with labels tying it to its Certificate.
+// Keeps labels and data keys the user added; replaces ours.
+import type { Certificate } from "../../api/resources.ts";
+import type { KubeClient } from "../../kube/client.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
+import type { SecretObject } from "../../kube/objects.ts";
+import { SECRETS } from "../../kube/resources.ts";
+import { encodeSecretData, MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
+
+export const CERTIFICATE_NAME_LABEL = "certwright.dev/certificate-name";
+export const OWNED_SECRETS_SELECTOR = `${CERTIFICATE_NAME_LABEL}`;
+
+export async function writeCertificateSecret(
+  client: KubeClient,
+  cert: Certificate,
+  data: Record<string, string | Buffer>,
+  existing: SecretObject | undefined,
+): Promise<void> {
+  const ns = cert.metadata.namespace ?? "";
+  const tpl = cert.spec.secretTemplate;
+  const labels = { ...existing?.metadata.labels, ...tpl?.labels, [CERTIFICATE_NAME_LABEL]: cert.metadata.name ?? "", [MANAGED_BY_LABEL]: "certwright" };
+  const annotations = {
+    ...existing?.metadata.annotations,
+    ...tpl?.annotations,
+    "certwright.dev/certificate-type": cert.spec.type,
+    "certwright.dev/ra-profile": `${cert.spec.raProfileRef.kind}/${cert.spec.raProfileRef.name}`,
+  };
+  const body: SecretObject = {
+    metadata: { name: cert.spec.secretName, namespace: ns, labels, annotations, resourceVersion: existing?.metadata.resourceVersion },
+    type: existing?.type ?? "kubernetes.io/tls",
+    data: { "tls.key": "", ...encodeSecretData(data) },
+  };
+  if (existing) {
+    await client.replace(SECRETS, body);
+    return;
+  }
+  try {
+    await client.create(SECRETS, body);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    // A Secret we did not know about (not labelled yet): take it over, keeping its other keys.
+    const found = await client.get<SecretObject>(SECRETS, ns, cert.spec.secretName);
+    await client.replace(SECRETS, { ...body, data: { ...found.data, ...body.data }, metadata: { ...body.metadata, resourceVersion: found.metadata.resourceVersion } });
+  }
+}

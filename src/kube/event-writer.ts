@@ -1,0 +1,37 @@
+// Writes recorded events as events.k8s.io/v1 Events: create on the first count, patch the
+// series afterwards (falling back to create when the first write was lost).
+import type { RecordedEvent } from "../runtime/events.ts";
+import type { KubeClient } from "./client.ts";
+import { isNotFound } from "./errors.ts";
+import type { KubeObject } from "./objects.ts";
+import { EVENTS } from "./resources.ts";
+
+const REPORTER = "certwright";
+
+export function kubeEventWriter(client: KubeClient, instance: string): (e: RecordedEvent) => Promise<void> {
+  return async (e) => {
+    const namespace = e.involvedObject.namespace ?? "default";
+    const micro = (d: Date) => d.toISOString().replace("Z", "000Z"); // MicroTime wants microseconds
+    const body = {
+      metadata: { name: e.name, namespace },
+      eventTime: micro(e.firstTimestamp),
+      reportingController: `certwright.dev/${REPORTER}`,
+      reportingInstance: instance,
+      action: e.reason,
+      reason: e.reason,
+      type: e.type,
+      note: e.message,
+      regarding: e.involvedObject,
+      series: e.count > 1 ? { count: e.count, lastObservedTime: micro(e.lastTimestamp) } : undefined,
+    };
+    if (e.count > 1) {
+      try {
+        await client.patch(EVENTS, namespace, e.name, { series: body.series });
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    await client.create<KubeObject>(EVENTS, body as KubeObject);
+  };
+}

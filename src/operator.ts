@@ -1,0 +1,149 @@
+// Wires informers, reconcilers and controllers into one Manager. main.ts and the integration
+// tests both build the operator here; only the clock, the client and the options differ.
+import type { KubeClient } from "./kube/client.ts";
+import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "./kube/certwright-resources.ts";
+import { kubeEventWriter } from "./kube/event-writer.ts";
+import { Informer } from "./kube/informer.ts";
+import { keyOf, type KubeObject, type SecretObject } from "./kube/objects.ts";
+import { NAMESPACES, SECRETS } from "./kube/resources.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import type { Clock } from "./runtime/clock.ts";
+import { Controller } from "./runtime/controller.ts";
+import { EventRecorder } from "./runtime/events.ts";
+import { Manager, type LeaderGate } from "./runtime/manager.ts";
+import { WorkQueue } from "./runtime/work-queue.ts";
+import { CertificateReconciler } from "./controllers/certificate/certificate-reconciler.ts";
+import { CERTIFICATE_NAME_LABEL } from "./controllers/certificate/secret-writer.ts";
+import { ConnectorRegistry } from "./controllers/connector-registry.ts";
+import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
+import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
+
+export interface OperatorOptions {
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  metrics?: Metrics;
+  /** Watch one namespace only; undefined watches all. */
+  namespace?: string;
+  clusterResourceNamespace: string;
+  workers?: number;
+  leaderGate?: LeaderGate;
+  onLeadershipLost?: () => void;
+  instance?: string;
+}
+
+export interface Operator {
+  manager: Manager;
+  events: EventRecorder;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface RefSpec {
+  spec?: { raProfileRef?: { name?: string; kind?: string }; secretName?: string };
+}
+
+export function createOperator(o: OperatorOptions): Operator {
+  const onError = (err: unknown) => o.log.warn({ err: (err as Error).message }, "watch interrupted; re-listing");
+  const scope = { namespace: o.namespace, onError };
+  const certificates = new Informer<KubeObject>(o.client, CERTIFICATES, scope);
+  const raProfiles = new Informer<KubeObject>(o.client, RA_PROFILES, scope);
+  const clusterProfiles = new Informer<KubeObject>(o.client, CLUSTER_RA_PROFILES, { onError });
+  const namespaces = new Informer<KubeObject>(o.client, NAMESPACES, { onError });
+  // Only Secrets we own: never cache every Secret of the cluster.
+  const secrets = new Informer<SecretObject>(o.client, SECRETS, { ...scope, labelSelector: CERTIFICATE_NAME_LABEL });
+
+  const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
+  const connectors = new ConnectorRegistry(o.client, () => o.clock.now());
+  const lookup: ProfileLookup = {
+    raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
+    clusterRAProfile: (name) => clusterProfiles.get(name),
+    namespaceLabels: (ns) => namespaces.get(ns)?.metadata.labels,
+    clusterResourceNamespace: o.clusterResourceNamespace,
+  };
+  const certQueue = new WorkQueue({ clock: o.clock });
+  const certController = new Controller({
+    name: "certificate",
+    queue: certQueue,
+    workers: o.workers ?? 4,
+    log: o.log,
+    metrics: o.metrics,
+    reconciler: new CertificateReconciler({
+      client: o.client, certificates, secrets, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
+    }),
+  });
+  const enqueueUsers = (kind: string, namespace: string | undefined, name: string) => {
+    for (const c of certificates.list()) {
+      const ref = (c as RefSpec).spec?.raProfileRef;
+      const sameNs = kind === "ClusterRAProfile" || c.metadata.namespace === namespace;
+      if (ref?.name === name && (ref.kind ?? "RAProfile") === kind && sameNs) certController.enqueue(keyOf(c));
+    }
+  };
+  const profileController = (kind: "RAProfile" | "ClusterRAProfile", informer: Informer<KubeObject>) => {
+    const c = new Controller({
+      name: kind.toLowerCase(),
+      queue: new WorkQueue({ clock: o.clock }),
+      workers: 1,
+      log: o.log,
+      metrics: o.metrics,
+      reconciler: new ProfileReconciler({
+        kind, resource: kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer, client: o.client, connectors,
+        clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: enqueueUsers,
+      }),
+    });
+    informer.addHandlers({
+      onAdd: (p) => c.enqueue(keyOf(p)),
+      onUpdate: (a, b) => {
+        if (a.metadata.generation !== b.metadata.generation) {
+          c.enqueue(keyOf(b));
+          enqueueUsers(kind, b.metadata.namespace, b.metadata.name ?? "");
+        }
+      },
+      onDelete: (p) => enqueueUsers(kind, p.metadata.namespace, p.metadata.name ?? ""),
+    });
+    return c;
+  };
+  const raController = profileController("RAProfile", raProfiles);
+  const clusterController = profileController("ClusterRAProfile", clusterProfiles);
+
+  certificates.addHandlers({
+    onAdd: (c) => certController.enqueue(keyOf(c)),
+    // Our own status writes come back as updates: only spec and metadata changes matter.
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) {
+        certController.enqueue(keyOf(b));
+      }
+    },
+    onDelete: (c) => certController.enqueue(keyOf(c)),
+  });
+  const secretOwner = (s: SecretObject) => {
+    const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];
+    if (name) certController.enqueue(`${s.metadata.namespace}/${name}`);
+  };
+  secrets.addHandlers({ onAdd: secretOwner, onUpdate: (_a, b) => secretOwner(b), onDelete: secretOwner });
+  namespaces.addHandlers({
+    onUpdate: (_a, ns) => {
+      for (const c of certificates.list(ns.metadata.name)) certController.enqueue(keyOf(c));
+    },
+  });
+
+  const manager = new Manager({
+    sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
+    controllers: [raController, clusterController, certController],
+    log: o.log,
+    clock: o.clock,
+    leaderGate: o.leaderGate,
+    onLeadershipLost: o.onLeadershipLost,
+    metrics: o.metrics,
+  });
+  return {
+    manager,
+    events,
+    start: () => manager.start(),
+    stop: async () => {
+      await manager.stop();
+      await events.flush();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// A signing CA loaded from its PEMs: certificate, WebCrypto keys, and the key identifier that
+// goes into the AuthorityKeyIdentifier of everything it signs.
+import { spkiSha256 } from "./keys.ts";
+import { pemDecode } from "./pem.ts";
+import { importKeyPair } from "./signing-key.ts";
+import type { ImportedKeyPair } from "./signing-key.ts";
+import { x509 } from "./x509.ts";
+
+export interface IssuerMaterial {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export interface LoadedIssuer {
+  certificate: x509.X509Certificate;
+  keys: ImportedKeyPair;
+  /** Hex key identifier: the issuer's own SKI, so AKI matches it byte for byte. */
+  keyId: string;
+}
+
+export async function loadIssuer(issuer: IssuerMaterial): Promise<LoadedIssuer> {
+  const certificate = new x509.X509Certificate(pemDecode(issuer.certificatePem, ["CERTIFICATE"]).der);
+  if (spkiSha256(issuer.certificatePem) !== spkiSha256(issuer.privateKeyPem)) {
+    throw new Error("the issuer private key does not match the issuer certificate");
+  }
+  const keys = await importKeyPair(issuer.privateKeyPem);
+  const ski = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
+  const keyId = ski ? ski.keyId : (await x509.SubjectKeyIdentifierExtension.create(certificate.publicKey)).keyId;
+  return { certificate, keys, keyId };
+}

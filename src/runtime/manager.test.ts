@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { captureLogger } from "../observability/log-capture.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import { FakeClock } from "./clock.ts";
+import { Controller } from "./controller.ts";
+import { Manager, type LeaderGate, type Startable } from "./manager.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+class FakeSource implements Startable {
+  synced = false;
+  running = false;
+  private readonly journal: string[];
+  constructor(journal: string[]) {
+    this.journal = journal;
+  }
+  start(): Promise<void> {
+    this.running = true;
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    this.running = false;
+    this.journal.push("source stopped");
+    return Promise.resolve();
+  }
+  hasSynced(): boolean {
+    return this.synced;
+  }
+}
+
+class FakeGate implements LeaderGate {
+  private grant: (() => void) | undefined;
+  private lost: (() => void)[] = [];
+  acquiring = false;
+  released = false;
+  private readonly journal: string[];
+  constructor(journal: string[]) {
+    this.journal = journal;
+  }
+  acquire(signal: AbortSignal): Promise<void> {
+    this.acquiring = true;
+    return new Promise((resolve, reject) => {
+      this.grant = resolve;
+      signal.addEventListener("abort", () => reject(new Error("aborted")));
+    });
+  }
+  onLost(cb: () => void): void {
+    this.lost.push(cb);
+  }
+  release(): Promise<void> {
+    this.released = true;
+    this.journal.push("lease released");
+    return Promise.resolve();
+  }
+  win(): void {
+    this.grant?.();
+  }
+  lose(): void {
+    for (const cb of this.lost) cb();
+  }
+}
+
+function setup(opts: { gate?: boolean; syncTimeoutMs?: number } = {}) {
+  const journal: string[] = [];
+  const clock = new FakeClock(new Date(0));
+  const { log } = captureLogger();
+  const metrics = createMetrics();
+  const queue = new WorkQueue({ clock });
+  const reconciled: number[] = [];
+  const controller = new Controller({
+    name: "certificate",
+    queue,
+    log,
+    reconciler: {
+      reconcile: () => {
+        reconciled.push(clock.now().getTime());
+        return Promise.resolve({ requeueAfterMs: 60_000 });
+      },
+    },
+  });
+  const source = new FakeSource(journal);
+  const gate = new FakeGate(journal);
+  let lostReported = 0;
+  const manager = new Manager({
+    sources: [source],
+    controllers: [controller],
+    log,
+    clock,
+    metrics,
+    syncTimeoutMs: opts.syncTimeoutMs,
+    leaderGate: opts.gate === false ? undefined : gate,
+    onLeadershipLost: () => lostReported++,
+  });
+  return { journal, clock, metrics, controller, source, gate, manager, reconciled, lostReported: () => lostReported };
+}
+
+describe("Manager", () => {
+  it("starts controllers only after caches sync and leadership is won", async () => {
+    const t = setup();
+    t.controller.enqueue("ns/a"); // informer events arrive before we lead
+    const started = t.manager.start();
+    await flush();
+    expect(t.source.running).toBe(true);
+    expect(t.manager.phase).toBe("syncing");
+    expect(t.manager.isReady()).toBe(false);
+
+    t.clock.advance(1000);
+    await flush();
+    expect(t.gate.acquiring).toBe(false);
+
+    t.source.synced = true;
+    t.clock.advance(100);
+    await flush();
+    expect(t.manager.phase).toBe("electing");
+    expect(t.manager.isReady()).toBe(true); // non-leaders are ready too
+    expect(t.reconciled).toEqual([]);
+
+    t.clock.advance(5000);
+    t.gate.win();
+    await started;
+    await flush();
+    expect(t.manager.phase).toBe("running");
+    expect(t.manager.isLeader()).toBe(true);
+    expect(t.reconciled).toEqual([6100]);
+    expect(await t.metrics.registry.getSingleMetricAsString("certwright_leader")).toContain("certwright_leader 1");
+    await t.manager.stop();
+  });
+
+  it("runs without a leader gate", async () => {
+    const t = setup({ gate: false });
+    t.source.synced = true;
+    t.controller.enqueue("ns/a");
+    await t.manager.start();
+    await flush();
+    expect(t.reconciled).toEqual([0]);
+    await t.manager.stop();
+  });
+
+  it("stops reconciling at once when leadership is lost and reports it", async () => {
+    const t = setup();
+    t.source.synced = true;
+    const started = t.manager.start();
+    await flush();
+    t.gate.win();
+    await started;
+    t.controller.enqueue("ns/a");
+    await flush();
+    expect(t.reconciled).toEqual([0]);
+
+    t.gate.lose();
+    expect(t.lostReported()).toBe(1);
+    expect(t.manager.isHealthy()).toBe(false);
+    expect(t.manager.isLeader()).toBe(false);
+    t.controller.enqueue("ns/b");
+    t.clock.advance(10 * 60_000); // past the requeueAfter of ns/a
+    await flush();
+    expect(t.reconciled).toEqual([0]);
+    expect(await t.metrics.registry.getSingleMetricAsString("certwright_leader")).toContain("certwright_leader 0");
+    await t.manager.stop();
+    expect(t.gate.released).toBe(false); // we no longer hold it
+  });
+
+  it("shuts down gracefully: controllers, then the lease, then sources", async () => {
+    const t = setup();
+    t.source.synced = true;
+    const started = t.manager.start();
+    await flush();
+    t.gate.win();
+    await started;
+    await t.manager.stop();
+    expect(t.journal).toEqual(["lease released", "source stopped"]);
+    expect(t.manager.phase).toBe("stopped");
+    expect(t.manager.isReady()).toBe(false);
+  });
+
+  it("stop() while waiting for leadership never starts controllers", async () => {
+    const t = setup();
+    t.source.synced = true;
+    t.controller.enqueue("ns/a");
+    const started = t.manager.start();
+    await flush();
+    await t.manager.stop();
+    await started;
+    t.gate.win();
+    await flush();
+    expect(t.reconciled).toEqual([]);
+    expect(t.gate.released).toBe(false);
+    expect(t.source.running).toBe(false);
+  });
+
+  it("fails start() when caches do not sync in time", async () => {
+    const t = setup({ syncTimeoutMs: 10_000 });
+    const started = t.manager.start();
+    await flush();
+    t.clock.advance(10_000);
+    await expect(started).rejects.toThrow(/caches to sync/);
+    await t.manager.stop();
+    expect(t.clock.pendingTimers()).toBe(0);
+  });
+
+  it("uses waitForSync when a source offers it", async () => {
+    const t = setup({ gate: false });
+    let synced!: () => void;
+    const source: Startable = {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      waitForSync: () => new Promise<void>((resolve) => (synced = resolve)),
+    };
+    const { log } = captureLogger();
+    const manager = new Manager({ sources: [source], controllers: [t.controller], log, clock: t.clock });
+    t.controller.enqueue("ns/a");
+    const started = manager.start();
+    await flush();
+    expect(t.reconciled).toEqual([]);
+    synced();
+    await started;
+    await flush();
+    expect(t.reconciled).toEqual([0]);
+    await manager.stop();
+  });
+});
