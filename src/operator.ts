@@ -107,26 +107,7 @@ export function createOperator(o: OperatorOptions): Operator {
   const raController = profileController("RAProfile", raProfiles);
   const clusterController = profileController("ClusterRAProfile", clusterProfiles);
 
-  certificates.addHandlers({
-    onAdd: (c) => certController.enqueue(keyOf(c)),
-    // Our own status writes come back as updates: only spec and metadata changes matter.
-    onUpdate: (a, b) => {
-      if (a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) {
-        certController.enqueue(keyOf(b));
-      }
-    },
-    onDelete: (c) => certController.enqueue(keyOf(c)),
-  });
-  const secretOwner = (s: SecretObject) => {
-    const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];
-    if (name) certController.enqueue(`${s.metadata.namespace}/${name}`);
-  };
-  secrets.addHandlers({ onAdd: secretOwner, onUpdate: (_a, b) => secretOwner(b), onDelete: secretOwner });
-  namespaces.addHandlers({
-    onUpdate: (_a, ns) => {
-      for (const c of certificates.list(ns.metadata.name)) certController.enqueue(keyOf(c));
-    },
-  });
+  routeCertificateEvents(certificates, secrets, namespaces, (key) => certController.enqueue(key));
 
   const manager = new Manager({
     sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
@@ -146,4 +127,34 @@ export function createOperator(o: OperatorOptions): Operator {
       await events.flush();
     },
   };
+}
+
+/** Which Certificate to look at again when a Certificate, its Secret or its namespace changes. */
+function routeCertificateEvents(
+  certificates: Informer<KubeObject>,
+  secrets: Informer<SecretObject>,
+  namespaces: Informer<KubeObject>,
+  enqueue: (key: string) => void,
+): void {
+  certificates.addHandlers({
+    onAdd: (c) => enqueue(keyOf(c)),
+    // Our own status writes come back as updates: only spec and metadata changes matter.
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) {
+        enqueue(keyOf(b));
+      }
+    },
+    onDelete: (c) => enqueue(keyOf(c)),
+  });
+  const secretOwner = (s: SecretObject) => {
+    const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];
+    if (name) enqueue(`${s.metadata.namespace}/${name}`);
+  };
+  secrets.addHandlers({ onAdd: secretOwner, onUpdate: (_a, b) => secretOwner(b), onDelete: secretOwner });
+  // Namespace labels decide which ClusterRAProfiles a namespace may use.
+  namespaces.addHandlers({
+    onUpdate: (_a, ns) => {
+      for (const c of certificates.list(ns.metadata.name)) enqueue(keyOf(c));
+    },
+  });
 }

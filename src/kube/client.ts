@@ -1,6 +1,6 @@
 // Typed CRUD over any resource. Status goes through the status subresource; patches say
 // their content type explicitly (client-node defaults to JSON-Patch, which is rarely what we want).
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { isNotFound } from "./errors.ts";
 import type { KubeObject, ObjectList } from "./objects.ts";
 import { apiVersionOf, collectionPath, objectPath, type ResourceType } from "./resources.ts";

@@ -32,6 +32,6 @@ export function kubeEventWriter(client: KubeClient, instance: string): (e: Recor
         if (!isNotFound(err)) throw err;
       }
     }
-    await client.create<KubeObject>(EVENTS, body as KubeObject);
+    await client.create<KubeObject>(EVENTS, body);
   };
 }

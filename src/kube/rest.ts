@@ -1,6 +1,6 @@
 // Thin REST transport over the API server. Authentication and TLS come from client-node's
 // KubeConfig (kubeconfig files, in-cluster tokens, exec plugins); we only shape requests.
-import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { RequestContext, type HttpMethod, type KubeConfig } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import { errorFromResponse, KubeApiError } from "./errors.ts";
 

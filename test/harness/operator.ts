@@ -7,7 +7,9 @@ import { parseAllDocuments } from "yaml";
 import { KubeClient } from "../../src/kube/client.ts";
 import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
-import { SECRETS, type ResourceType } from "../../src/kube/resources.ts";
+import { NAMESPACES, SECRETS, type ResourceType } from "../../src/kube/resources.ts";
+
+const CLUSTER_RESOURCE_NAMESPACE = "certwright-system";
 import { decodeSecretData } from "../../src/kube/secret-store.ts";
 import { captureLogger } from "../../src/observability/log-capture.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
@@ -33,12 +35,16 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   };
   const clock = opts.clock ?? new FakeClock(new Date(Math.floor(Date.now() / 1000) * 1000));
   const capture = captureLogger("debug");
+  // Where ClusterRAProfiles keep their CA Secrets (the chart creates it in a real install).
+  if (!(await client.find(NAMESPACES, undefined, CLUSTER_RESOURCE_NAMESPACE))) {
+    await client.create<KubeObject>(NAMESPACES, { metadata: { name: CLUSTER_RESOURCE_NAMESPACE } }).catch(() => undefined);
+  }
   const operator = createOperator({
-    client, clock, log: capture.log, metrics: createMetrics(), namespace: opts.namespace, clusterResourceNamespace: "certwright-system",
+    client, clock, log: capture.log, metrics: createMetrics(), namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
   });
   await operator.start();
   return {
-    operator, clock, client, secretWrites: () => writes, logs: () => capture.lines().join("\n"),
+    operator, clock, client, secretWrites: () => writes, logs: () => capture.raw.join(""),
     stop: () => operator.stop(),
   };
 }

@@ -7,12 +7,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { DEFAULT_DURATION, parseDuration } from "../../src/api/duration.ts";
 import { API_VERSION, parseCertificate, parseClusterRAProfile, parseRAProfile } from "../../src/api/resources.ts";
 import type { KubeClient } from "../../src/kube/client.ts";
 import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import { KubeApiError } from "../../src/kube/errors.ts";
 import type { KubeObject } from "../../src/kube/objects.ts";
 import { collectionPath, type ResourceType } from "../../src/kube/resources.ts";
+import { evaluatePolicy } from "../../src/policy/evaluate.ts";
 import { freshNamespace, testClient } from "../harness/cluster.ts";
 
 type Kind = "Certificate" | "RAProfile" | "ClusterRAProfile";
@@ -262,6 +264,29 @@ describe("CRD validation on the API server", () => {
       const profiles = new Set(examples.filter((e) => e.obj.kind === "RAProfile").map((e) => e.obj.metadata.name));
       for (const e of examples.filter((x) => x.obj.kind === "Certificate")) {
         expect(profiles.has((e.obj.spec.raProfileRef as { name: string }).name), e.name).toBe(true);
+      }
+    });
+
+    it("example Certificates are inside the policy of the example RAProfile they name", () => {
+      for (const e of examples.filter((x) => x.obj.kind === "Certificate")) {
+        const { spec } = parseCertificate(e.obj);
+        const profileDoc = examples.find((x) => x.obj.kind === "RAProfile" && x.obj.metadata.name === spec.raProfileRef.name)!;
+        const profileSpec = parseRAProfile(profileDoc.obj).spec;
+        const key = spec.privateKey ?? profileSpec.defaults?.privateKey ?? { algorithm: "RSA" as const, size: 2048 };
+        const violation = evaluatePolicy(profileSpec, {
+          type: spec.type,
+          subject: spec.subject,
+          sans: {
+            dnsNames: spec.dnsNames ?? [],
+            ipAddresses: spec.ipAddresses ?? [],
+            uris: spec.uris ?? [],
+            emailAddresses: spec.emailAddresses ?? [],
+          },
+          key: { algorithm: key.algorithm, size: key.size },
+          durationMs: parseDuration(spec.duration ?? profileSpec.defaults?.duration ?? DEFAULT_DURATION),
+          external: spec.csrSecretRef !== undefined,
+        });
+        expect(violation, e.name).toBeUndefined();
       }
     });
 

@@ -6,7 +6,7 @@ import { openssl, withFiles } from "../../src/pki/testing/openssl.ts";
 import { SECRETS } from "../../src/kube/resources.ts";
 import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
-import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
+import { freshNamespace, testClient } from "../harness/cluster.ts";
 import { applyExamples, getCert, secretData, startOperator, waitReady, type RunningOperator } from "../harness/operator.ts";
 
 const DAY = 86_400_000;

@@ -48,7 +48,7 @@ export function apiServerArgs(info: Omit<ControlPlaneInfo, "kubeconfig" | "serve
 /** Starts one kube-apiserver on the given port against the shared etcd and waits for /readyz. */
 export async function startApiServer(info: ControlPlaneInfo, port: number, name = "kube-apiserver"): Promise<Managed> {
   const proc = await startProcess(info.dir, name, info.binaries.kubeApiserver, apiServerArgs(info, port));
-  await waitFor(() => httpsOk(port, info.certs), 120_000, async () => {
+  await waitFor(() => httpsOk(port, info.certs), 120_000, () => {
     if (proc.child.exitCode !== null) throw new Error(`${name} exited: see ${join(info.dir, `${name}.log`)}`);
   });
   return proc;
@@ -123,10 +123,10 @@ async function httpsOk(port: number, certs: ControlPlaneCerts): Promise<boolean>
   });
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, guard?: () => Promise<void>): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, guard?: () => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    await guard?.();
+    guard?.();
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 250));
   }

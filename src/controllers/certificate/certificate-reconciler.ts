@@ -66,7 +66,7 @@ export class CertificateReconciler implements Reconciler {
       cert = parseCertificate(raw);
     } catch (e) {
       // The API server's schema should have refused it; say why and wait for a change.
-      await this.writeStatus(raw, readyCondition(statusOf(raw), false, "InvalidSpec", (e as Error).message, gen(raw), this.now()));
+      await this.writeStatus(raw, readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() }));
       return {};
     }
     const ctx: Ctx = { cert, generation: gen(raw), status: cert.status ?? {}, log: rc.log };
@@ -125,7 +125,7 @@ export class CertificateReconciler implements Reconciler {
       await writeCertificateSecret(this.d.client, ctx.cert, out.data, current.secret);
       const renewal = renewalTimeOf(out.info, desired.renewBeforeMs);
       let status = issuedStatus(ctx.status, out.info, renewal, { renewalRequestId: desired.renewalRequest?.id });
-      status = readyCondition(status, true, "Issued", `certificate issued (serial ${out.info.serialNumber}, expires ${out.info.notAfter.toISOString()})`, ctx.generation, this.now());
+      status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${out.info.serialNumber}, expires ${out.info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
       await this.writeStatus(ctx.cert, status);
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
       this.event(ctx.cert, "Normal", "Issued", `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : ""}`);
@@ -142,7 +142,7 @@ export class CertificateReconciler implements Reconciler {
     const info = existing.certificate!;
     let status = observedStatus(ctx.status, info, renewalTime);
     if (desired.renewalRequest) status.lastRenewalRequestId = desired.renewalRequest.id;
-    status = readyCondition(status, true, "Issued", `certificate is up to date (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, ctx.generation, this.now());
+    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate is up to date (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
     await this.writeStatus(ctx.cert, status);
     this.recordMetrics(ctx.cert, status, true, ctx.cert.spec.raProfileRef.name);
     return { requeueAfterMs: Math.max(0, renewalTime.getTime() - this.now().getTime()) };
@@ -150,7 +150,7 @@ export class CertificateReconciler implements Reconciler {
 
   private async refuse(ctx: Ctx, reason: string, message: string): Promise<ReconcileResult> {
     const before = ctx.status;
-    const status = readyCondition(before, false, reason, message, ctx.generation, this.now());
+    const status = readyCondition(before, { ready: false, reason: reason, message: message, generation: ctx.generation, now: this.now() });
     if (!sameStatus(before, status)) this.event(ctx.cert, "Warning", reason, message);
     await this.writeStatus(ctx.cert, status);
     this.recordMetrics(ctx.cert, status, false, ctx.cert.spec.raProfileRef.name);
@@ -160,7 +160,7 @@ export class CertificateReconciler implements Reconciler {
   private async fail(ctx: Ctx, e: unknown, reason: string): Promise<ReconcileResult> {
     const message = safeMessage(e);
     const { status: failed, retryAt } = failedStatus(ctx.status, this.now());
-    const status = readyCondition(failed, false, e instanceof ConnectorError ? e.reason : reason, message, ctx.generation, this.now());
+    const status = readyCondition(failed, { ready: false, reason: e instanceof ConnectorError ? e.reason : reason, message: message, generation: ctx.generation, now: this.now() });
     await this.writeStatus(ctx.cert, status);
     this.event(ctx.cert, "Warning", reason, `${message} (attempt ${failed.failedIssuanceAttempts}, next retry ${retryAt.toISOString()})`);
     ctx.log.warn({ err: message, attempts: failed.failedIssuanceAttempts }, "Issuance failed");

@@ -117,28 +117,32 @@ export function decide(d: Desired, e: Existing, now: Date): Decision {
 
 /** Same key only when the policy says Never, the key is intact and still what the spec asks for. */
 function mayReuseKey(d: Desired, e: Existing, reason: IssueReason): boolean {
-  if (d.external || d.rotationPolicy !== "Never") return false;
-  if (d.renewalRequest?.rekey && reason === "RenewalRequested") return false;
-  if (e.revokedReason === "keyCompromise") return false;
-  const k = e.secret?.key;
-  if (!k || !e.secret?.hasKey) return false;
-  if (reason === "KeyMismatch" && !e.secret.certificate) return false;
-  return k.algorithm === d.key.algorithm && (k.size ?? 0) === (d.key.size ?? 0);
+  const forbidden =
+    d.external ||
+    d.rotationPolicy !== "Never" ||
+    (d.renewalRequest?.rekey === true && reason === "RenewalRequested") ||
+    e.revokedReason === "keyCompromise";
+  const k = e.secret?.hasKey ? e.secret.key : undefined;
+  return !forbidden && k !== undefined && sameKeySpec(k, d.key);
 }
+
+function sameKeySpec(a: KeySpec, b: KeySpec): boolean {
+  return a.algorithm === b.algorithm && (a.size ?? 0) === (b.size ?? 0);
+}
+
+const SAN_KINDS = ["dnsNames", "ipAddresses", "uris", "emailAddresses"] as const;
 
 export function specDifferences(d: Desired, e: Existing): string[] {
   const c = e.secret?.certificate;
   if (!c) return [];
-  const out: string[] = [];
-  if (c.subjectCanonical !== d.subject) out.push("subject");
-  for (const k of ["dnsNames", "ipAddresses", "uris", "emailAddresses"] as const) {
-    if (!sameSet(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses")) out.push(k);
-  }
-  if (!e.secret?.usagesMatchType) out.push("type");
-  if (c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs) out.push("duration");
-  const k = e.secret?.key;
-  if (!d.external && k && (k.algorithm !== d.key.algorithm || (k.size ?? 0) !== (d.key.size ?? 0))) out.push("privateKey");
-  return out;
+  const checks: [string, boolean][] = [
+    ["subject", c.subjectCanonical !== d.subject],
+    ...SAN_KINDS.map((k): [string, boolean] => [k, !sameSet(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses")]),
+    ["type", !e.secret?.usagesMatchType],
+    ["duration", c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs],
+    ["privateKey", !d.external && e.secret?.key !== undefined && !sameKeySpec(e.secret.key, d.key)],
+  ];
+  return checks.filter(([, differs]) => differs).map(([name]) => name);
 }
 
 function sameSet(a: string[] | undefined, b: string[] | undefined, caseInsensitive: boolean): boolean {

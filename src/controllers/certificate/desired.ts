@@ -20,22 +20,25 @@ export function defaultKeySize(k: KeySpec): number | undefined {
 export function desiredFrom(spec: CertificateSpec, profile: RAProfileSpec): DesiredRequest {
   const key = spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
   const subjectSpec: SubjectSpec = spec.subject ?? {};
-  const sans: SanSpec = {
-    dnsNames: spec.dnsNames ?? [],
-    ipAddresses: spec.ipAddresses ?? [],
-    uris: spec.uris ?? [],
-    emailAddresses: spec.emailAddresses ?? [],
-  };
   return {
     type: spec.type,
     subject: describeSubject(subjectSpec),
     subjectSpec,
-    sans,
+    sans: sansOf(spec),
     key: { algorithm: key.algorithm, size: defaultKeySize(key) },
     durationMs: parseDuration(spec.duration ?? profile.defaults?.duration ?? DEFAULT_DURATION),
     renewBeforeMs: parseDuration(spec.renewBefore ?? profile.defaults?.renewBefore ?? DEFAULT_RENEW_BEFORE),
     rotationPolicy: spec.privateKey?.rotationPolicy ?? "Always",
     external: spec.csrSecretRef !== undefined,
     renewalRequest: spec.renewalRequest ? { id: spec.renewalRequest.id, rekey: spec.renewalRequest.rekey ?? false } : undefined,
+  };
+}
+
+export function sansOf(spec: Pick<CertificateSpec, "dnsNames" | "ipAddresses" | "uris" | "emailAddresses">): Required<SanSpec> {
+  return {
+    dnsNames: spec.dnsNames ?? [],
+    ipAddresses: spec.ipAddresses ?? [],
+    uris: spec.uris ?? [],
+    emailAddresses: spec.emailAddresses ?? [],
   };
 }

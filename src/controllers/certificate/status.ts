@@ -4,14 +4,15 @@ import { MAX_HISTORY } from "../../api/certificate.ts";
 import { setCondition, toRFC3339 } from "../../api/conditions.ts";
 import type { CertificateInfo } from "../../pki/inspect.ts";
 
-export function readyCondition(
-  status: CertificateStatus,
-  ready: boolean,
-  reason: string,
-  message: string,
-  generation: number,
-  now: Date,
-): CertificateStatus {
+export interface ReadyInput {
+  ready: boolean;
+  reason: string;
+  message: string;
+  generation: number;
+  now: Date;
+}
+
+export function readyCondition(status: CertificateStatus, { ready, reason, message, generation, now }: ReadyInput): CertificateStatus {
   return {
     ...status,
     observedGeneration: generation,

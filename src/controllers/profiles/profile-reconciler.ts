@@ -3,7 +3,7 @@
 // nudges the Certificates that use the profile.
 import type { RAProfileStatus } from "../../api/ra-profile.ts";
 import { setCondition } from "../../api/conditions.ts";
-import { parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
+import { InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
 import { ConnectorError } from "../../connectors/connector.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { Informer } from "../../kube/informer.ts";
@@ -36,10 +36,21 @@ export class ProfileReconciler implements Reconciler {
   async reconcile(key: string, rc: ReconcileContext): Promise<ReconcileResult> {
     const raw = this.d.informer.get(key);
     if (!raw) return {};
+    const before = (raw as { status?: RAProfileStatus }).status ?? {};
+    const { status, retry } = await this.evaluate(raw, before);
+    if (retry) rc.log.warn({ reason: status.conditions?.[0]?.reason }, "RA profile not ready");
+    if (!sameStatus(before, status)) {
+      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", status);
+      this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
+    }
+    // A retryable failure (e.g. the CA Secret could not be written) goes back with back-off.
+    if (retry) throw new Error(`profile ${key} not ready`);
+    return {};
+  }
+
+  /** Prepares the profile's connector and describes the outcome as status. */
+  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<{ status: RAProfileStatus; retry: boolean }> {
     const generation = raw.metadata.generation ?? 0;
-    const before = ((raw as { status?: RAProfileStatus }).status ?? {});
-    let status: RAProfileStatus;
-    let retry = false;
     try {
       const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
       const connector = this.d.connectors.get({
@@ -51,27 +62,23 @@ export class ProfileReconciler implements Reconciler {
         spec: obj.spec,
       });
       const { caPem } = await connector.prepare();
-      const message = obj.spec.enabled ? `${connector.type} authority ready` : "authority ready, but the profile is disabled";
-      status = {
+      const enabled = obj.spec.enabled;
+      const message = enabled ? `${connector.type} authority ready` : "authority ready, but the profile is disabled";
+      const status: RAProfileStatus = {
         ...before,
+        observedGeneration: generation,
         authorityType: obj.spec.authority.type,
         caCertificate: caPem,
         capabilities: [...connector.capabilities],
-        conditions: this.ready(before, obj.spec.enabled, obj.spec.enabled ? "Ready" : "Disabled", message, generation),
+        conditions: this.ready(before, enabled, enabled ? "Ready" : "Disabled", message, generation),
       };
+      return { status, retry: false };
     } catch (e) {
       const reason = e instanceof ConnectorError ? e.reason : "InvalidProfile";
-      retry = !(e instanceof ConnectorError) || e.retryable;
-      status = { ...before, conditions: this.ready(before, false, reason, (e as Error).message, generation) };
-      rc.log.warn({ reason }, "RA profile not ready");
+      const retry = e instanceof ConnectorError ? e.retryable : !(e instanceof InvalidResourceError);
+      const conditions = this.ready(before, false, reason, (e as Error).message, generation);
+      return { status: { ...before, observedGeneration: generation, conditions }, retry };
     }
-    status.observedGeneration = generation;
-    if (!sameStatus(before, status)) {
-      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", status);
-      this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
-    }
-    if (retry) throw new Error(`profile ${key} not ready`);
-    return {};
   }
 
   private ready(before: RAProfileStatus, ok: boolean, reason: string, message: string, generation: number) {

@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { fromMicroTime, toMicroTime, type LeaseRecord, type LeaseStore, type StoredLease } from "../kube/lease-store.ts";
+import { FakeClock } from "./clock.ts";
+import { LeaderElector, type LeaderElectionOptions } from "./leader-election.ts";
+
+type Mode = "ok" | "fail" | "hang";
+
+/** One Lease in memory with optimistic concurrency; each replica gets its own view to break. */
+class MemoryLease {
+  lease: StoredLease | undefined;
+  writes: { who: string; at: number; record: LeaseRecord }[] = [];
+  private version = 0;
+  private readonly clock: FakeClock;
+
+  constructor(clock: FakeClock) {
+    this.clock = clock;
+  }
+
+  view(who: string): LeaseStore & { mode: Mode } {
+    const self = this;
+    const gate = (signal?: AbortSignal): Promise<void> | undefined => {
+      if (view.mode === "fail") return Promise.reject(new Error("connection refused"));
+      if (view.mode === "hang") {
+        return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      }
+      return undefined;
+    };
+    const write = (record: LeaseRecord): StoredLease => {
+      self.lease = { record: { ...record }, version: String(++self.version) };
+      self.writes.push({ who, at: self.clock.now().getTime(), record: { ...record } });
+      return { ...self.lease, record: { ...record } };
+    };
+    const view = {
+      mode: "ok" as Mode,
+      description: "test/lease",
+      async get(signal?: AbortSignal) {
+        await gate(signal);
+        return self.lease ? { ...self.lease, record: { ...self.lease.record } } : undefined;
+      },
+      async create(record: LeaseRecord, signal?: AbortSignal) {
+        await gate(signal);
+        if (self.lease) throw new Error("AlreadyExists");
+        return write(record);
+      },
+      async update(record: LeaseRecord, version: string, signal?: AbortSignal) {
+        await gate(signal);
+        if (self.lease?.version !== version) throw new Error("Conflict");
+        return write(record);
+      },
+    };
+    return view;
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** Moves the fake clock in small steps, letting the async store calls settle in between. */
+async function advance(clock: FakeClock, ms: number, step = 50): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(Math.min(step, ms - t));
+    await flush();
+  }
+}
+
+function setup() {
+  const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
+  const lease = new MemoryLease(clock);
+  const make = (who: string, extra: Partial<LeaderElectionOptions> = {}) => {
+    const store = lease.view(who);
+    const elector = new LeaderElector({ store, identity: who, clock, random: () => 0, ...extra });
+    const lost: number[] = [];
+    elector.onLost(() => lost.push(clock.now().getTime()));
+    return { store, elector, lost };
+  };
+  return { clock, lease, make, t0: clock.now().getTime() };
+}
+
+async function acquireNow(clock: FakeClock, e: LeaderElector): Promise<void> {
+  const p = e.acquire(new AbortController().signal);
+  await flush();
+  await p;
+}
+
+describe("LeaderElector", () => {
+  it("creates the Lease when absent and renews it every retry period", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(lease.lease?.record).toMatchObject({ holderIdentity: "a", leaseDurationSeconds: 15, leaseTransitions: 0 });
+    expect(lease.lease?.record.acquireTime?.getTime()).toBe(t0);
+    await advance(clock, 6_000);
+    expect(lease.writes.map((w) => w.at - t0)).toEqual([0, 2_000, 4_000, 6_000]);
+    expect(lease.lease?.record.acquireTime?.getTime()).toBe(t0); // renewals keep acquireTime
+    expect(lease.lease?.record.renewTime?.getTime()).toBe(t0 + 6_000);
+    expect(a.lost).toEqual([]);
+  });
+
+  it("a follower waits while the leader renews", async () => {
+    const { clock, make } = setup();
+    const a = make("a");
+    const b = make("b");
+    await acquireNow(clock, a.elector);
+    let bLeads = false;
+    void b.elector.acquire(new AbortController().signal).then(() => (bLeads = true));
+    await advance(clock, 60_000, 250);
+    expect(bLeads).toBe(false);
+    expect(a.elector.isLeader()).toBe(true);
+  });
+
+  it("a leader that cannot renew gives up at renewDeadline and stops writing; a follower takes over after leaseDuration", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    const b = make("b");
+    await acquireNow(clock, a.elector);
+    let bLeadsAt: number | undefined;
+    void b.elector.acquire(new AbortController().signal).then(() => (bLeadsAt = clock.now().getTime()));
+    await advance(clock, 4_000); // renewed at +2 s and +4 s
+    a.store.mode = "fail"; // partitioned from the API server from here on, without releasing
+    const lastRenew = t0 + 4_000;
+    await advance(clock, 30_000);
+    expect(a.lost).toEqual([lastRenew + 10_000]);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(lease.writes.filter((w) => w.who === "a").every((w) => w.at <= lastRenew)).toBe(true);
+    // b last saw the record change at +4 s, so it may take over from +19 s (retries every 2 s).
+    expect(bLeadsAt).toBeGreaterThanOrEqual(lastRenew + 15_000);
+    expect(bLeadsAt).toBeLessThanOrEqual(lastRenew + 15_000 + 2_000);
+    expect(bLeadsAt! - a.lost[0]!).toBeGreaterThanOrEqual(5_000); // the old leader stopped well before
+    expect(lease.lease?.record).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+  });
+
+  it("a renew request that hangs is aborted at the deadline", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    a.store.mode = "hang";
+    await advance(clock, 12_000);
+    expect(a.lost).toEqual([t0 + 10_000]);
+    a.store.mode = "ok";
+    await advance(clock, 10_000);
+    expect(lease.writes.map((w) => w.who)).toEqual(["a"]);
+  });
+
+  it("keeps leading through failures shorter than renewDeadline", async () => {
+    const { clock, make } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    a.store.mode = "fail";
+    await advance(clock, 7_000);
+    a.store.mode = "ok";
+    await advance(clock, 20_000);
+    expect(a.lost).toEqual([]);
+    expect(a.elector.isLeader()).toBe(true);
+  });
+
+  it("loses at once when the lease has another holder", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    const intruder = lease.view("x");
+    const cur = (await intruder.get())!;
+    await intruder.update({ ...cur.record, holderIdentity: "x" }, cur.version);
+    await advance(clock, 2_000);
+    expect(a.lost).toEqual([t0 + 2_000]);
+    expect(lease.lease?.record.holderIdentity).toBe("x");
+  });
+
+  it("release hands the lease over without waiting for leaseDuration", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    const b = make("b");
+    await acquireNow(clock, a.elector);
+    let bLeadsAt: number | undefined;
+    void b.elector.acquire(new AbortController().signal).then(() => (bLeadsAt = clock.now().getTime()));
+    await flush();
+    await advance(clock, 3_000);
+    await a.elector.release();
+    expect(lease.lease?.record.holderIdentity).toBe("");
+    await advance(clock, 3_000);
+    expect(bLeadsAt).toBe(t0 + 4_000); // b's next retry after the release
+    expect(a.lost).toEqual([]); // giving up on purpose is not a loss
+    expect(lease.lease?.record).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+  });
+
+  it("acquire rejects when aborted, and retries with jitter", async () => {
+    const { clock, lease, make } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    const b = make("b", { random: () => 0.5 });
+    const ac = new AbortController();
+    const reads: number[] = [];
+    const get = b.store.get.bind(b.store);
+    b.store.get = (s) => {
+      reads.push(clock.now().getTime());
+      return get(s);
+    };
+    const p = b.elector.acquire(ac.signal);
+    await flush();
+    await advance(clock, 7_000);
+    expect(reads.slice(1).map((t, i) => t - reads[i]!)).toEqual([3_200, 3_200]); // 2 s * (1 + 1.2 * 0.5)
+    ac.abort(new Error("stopping"));
+    await expect(p).rejects.toThrow("stopping");
+    expect(lease.lease?.record.holderIdentity).toBe("a");
+  });
+
+  it("refuses timings where the leader could outlive its lease", () => {
+    const { clock, lease } = setup();
+    const store = lease.view("a");
+    expect(() => new LeaderElector({ store, identity: "a", clock, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(/leaseDuration/);
+    expect(() => new LeaderElector({ store, identity: "a", clock, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(/retryPeriod/);
+  });
+});
+
+describe("V1MicroTime", () => {
+  it("writes six fraction digits and reads any number back", () => {
+    expect(toMicroTime(new Date("2026-01-01T00:00:00Z"))).toBe("2026-01-01T00:00:00.000000Z");
+    expect(toMicroTime(new Date("2026-01-01T00:00:00.123Z"))).toBe("2026-01-01T00:00:00.123000Z");
+    expect(fromMicroTime("2026-01-01T00:00:00.123456Z")?.toISOString()).toBe("2026-01-01T00:00:00.123Z");
+    expect(fromMicroTime("2026-01-01T00:00:00Z")?.toISOString()).toBe("2026-01-01T00:00:00.000Z");
+    expect(fromMicroTime("2026-01-01T01:00:00.5+01:00")?.toISOString()).toBe("2026-01-01T00:00:00.500Z");
+    expect(fromMicroTime("yesterday")).toBeUndefined();
+    expect(fromMicroTime(undefined)).toBeUndefined();
+  });
+});
