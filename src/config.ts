@@ -9,6 +9,9 @@ const configSchema = z.object({
   metricsPort: z.coerce.number().int().min(0).max(65535).default(9402),
   metricsHost: z.string().default("0.0.0.0"),
   workers: z.coerce.number().int().min(1).max(64).default(4),
+  leaderElect: z.stringbool().default(true),
+  leaderElectionNamespace: z.string().min(1).default("certwright"),
+  leaderElectionId: z.string().min(1).default("certwright-controller"),
 });
 export type OperatorConfig = z.output<typeof configSchema>;
 
@@ -20,6 +23,9 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string }> = {
   "metrics-port": { key: "metricsPort", env: "METRICS_PORT" },
   "metrics-host": { key: "metricsHost", env: "METRICS_HOST" },
   workers: { key: "workers", env: "WORKERS" },
+  "leader-elect": { key: "leaderElect", env: "LEADER_ELECT" },
+  "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE" },
+  "leader-election-id": { key: "leaderElectionId", env: "LEADER_ELECTION_ID" },
 };
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {

@@ -1,13 +1,16 @@
 // certwright operator entry point: the only place that reads argv/env and exits.
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseConfig } from "./config.ts";
 import { KubeClient } from "./kube/client.ts";
+import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { createLogger } from "./observability/logger.ts";
 import { startHealthServer } from "./observability/http-server.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createOperator } from "./operator.ts";
 import { systemClock } from "./runtime/clock.ts";
+import { LeaderElector } from "./runtime/leader-election.ts";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env);
@@ -18,6 +21,15 @@ async function main(): Promise<void> {
   const client = KubeClient.fromKubeConfig(kc);
   const metrics = createMetrics({ defaultMetrics: true });
   client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: path.split("/").slice(-2, -1)[0] ?? "" });
+  // Unique per process, like controller-runtime: a restarted container must not pass for its predecessor.
+  const leaderGate = config.leaderElect
+    ? new LeaderElector({
+        store: new KubeLeaseStore(client, config.leaderElectionNamespace, config.leaderElectionId),
+        identity: `${hostname()}_${randomUUID()}`,
+        clock: systemClock,
+        log,
+      })
+    : undefined;
   const operator = createOperator({
     client,
     clock: systemClock,
@@ -27,6 +39,7 @@ async function main(): Promise<void> {
     clusterResourceNamespace: config.clusterResourceNamespace,
     workers: config.workers,
     instance: hostname(),
+    leaderGate,
     onLeadershipLost: () => {
       log.error("lost leadership; exiting");
       process.exit(1);

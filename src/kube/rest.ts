@@ -21,13 +21,21 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+}
+
 export class KubeRest {
   readonly config: KubeConfig;
   /** Counts writes (POST/PUT/PATCH/DELETE) so benchmarks can report API writes per issuance. */
   onWrite: ((verb: string, path: string) => void) | undefined;
+  /** Act as another user (RBAC tests run the operator as its ServiceAccount this way). */
+  readonly impersonate: Impersonation | undefined;
 
-  constructor(config: KubeConfig) {
+  constructor(config: KubeConfig, opts: { impersonate?: Impersonation } = {}) {
     this.config = config;
+    this.impersonate = opts.impersonate;
   }
 
   url(path: string, query?: RequestOptions["query"]): URL {
@@ -43,8 +51,12 @@ export class KubeRest {
     const url = this.url(path, opts.query);
     const ctx = new RequestContext(url.toString(), method as HttpMethod);
     await this.config.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as unknown as Record<string, string>;
+    const headers = ctx.getHeaders() as unknown as Record<string, string | string[]>;
     headers.accept = "application/json";
+    if (this.impersonate) {
+      headers["impersonate-user"] = this.impersonate.user;
+      if (this.impersonate.groups?.length) headers["impersonate-group"] = this.impersonate.groups;
+    }
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers["content-type"] = opts.patchType ? CONTENT_TYPES[opts.patchType] : "application/json";

@@ -87,7 +87,7 @@ export class LeaderElector implements LeaderGate {
           },
           (err: unknown) => {
             if (signal.aborted) return;
-            this.o.log?.debug({ err: errorMessage(err), lease: this.o.store.description }, "Acquiring lease failed");
+            this.o.log?.warn({ err: errorMessage(err), lease: this.o.store.description }, "Acquiring lease failed; retrying");
             retry();
           },
         );

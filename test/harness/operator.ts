@@ -1,13 +1,11 @@
 // Runs the operator in-process against the shared control plane, on a fake clock, and
 // counts what it writes so tests can assert "issued nothing".
-import { readFile, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
+import { applyExampleFiles } from "../../tools/examples.ts";
 import { KubeClient } from "../../src/kube/client.ts";
-import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
+import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
-import { NAMESPACES, SECRETS, type ResourceType } from "../../src/kube/resources.ts";
+import { NAMESPACES, SECRETS } from "../../src/kube/resources.ts";
 
 const CLUSTER_RESOURCE_NAMESPACE = "certwright-system";
 import { decodeSecretData } from "../../src/kube/secret-store.ts";
@@ -24,6 +22,8 @@ export interface RunningOperator {
   /** Secret writes (POST/PUT/PATCH on secrets) since start: each issuance writes its Secret once. */
   secretWrites: () => number;
   logs: () => string;
+  /** Reconciles the Certificate controller has finished (any result). */
+  certificateReconciles: () => Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -39,34 +39,22 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   if (!(await client.find(NAMESPACES, undefined, CLUSTER_RESOURCE_NAMESPACE))) {
     await client.create<KubeObject>(NAMESPACES, { metadata: { name: CLUSTER_RESOURCE_NAMESPACE } }).catch(() => undefined);
   }
+  const metrics = createMetrics();
   const operator = createOperator({
-    client, clock, log: capture.log, metrics: createMetrics(), namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
+    client, clock, log: capture.log, metrics, namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
   });
   await operator.start();
   return {
     operator, clock, client, secretWrites: () => writes, logs: () => capture.raw.join(""),
+    certificateReconciles: async () =>
+      (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
     stop: () => operator.stop(),
   };
 }
 
-const RESOURCES: Record<string, ResourceType> = { Certificate: CERTIFICATES, RAProfile: RA_PROFILES, ClusterRAProfile: CLUSTER_RA_PROFILES };
-
-/** Creates every object of examples/*.yaml in the namespace (the kubectl apply -n ns -f examples/ equivalent). */
-export async function applyExamples(client: KubeClient, namespace: string, files?: string[]): Promise<KubeObject[]> {
-  const dir = fileURLToPath(new URL("../../examples", import.meta.url));
-  const names = files ?? (await readdir(dir)).filter((f) => f.endsWith(".yaml"));
-  const created: KubeObject[] = [];
-  for (const f of names) {
-    for (const doc of parseAllDocuments(await readFile(join(dir, f), "utf8"))) {
-      const obj = doc.toJS() as KubeObject | null;
-      if (!obj?.kind) continue;
-      const r = RESOURCES[obj.kind];
-      if (!r) continue;
-      if (r.namespaced) obj.metadata.namespace = namespace;
-      created.push(await client.create(r, obj));
-    }
-  }
-  return created;
+/** Creates the objects of examples/*.yaml in the namespace (the kubectl apply -n ns -f examples/ equivalent). */
+export function applyExamples(client: KubeClient, namespace: string, files?: string[]): Promise<KubeObject[]> {
+  return applyExampleFiles(client, namespace, fileURLToPath(new URL("../../examples", import.meta.url)), files);
 }
 
 export interface CertStatus {
