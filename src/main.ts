@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseConfig } from "./config.ts";
 import { KubeClient } from "./kube/client.ts";
+import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { createLogger } from "./observability/logger.ts";
 import { startHealthServer } from "./observability/http-server.ts";
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   else kc.loadFromDefault();
   const client = KubeClient.fromKubeConfig(kc);
   const metrics = createMetrics({ defaultMetrics: true });
-  client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: path.split("/").slice(-2, -1)[0] ?? "" });
+  client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: resourceOfPath(path) });
   // Unique per process, like controller-runtime: a restarted container must not pass for its predecessor.
   const leaderGate = config.leaderElect
     ? new LeaderElector({

@@ -35,3 +35,13 @@ export function objectPath(r: ResourceType, namespace: string | undefined, name:
   const sub = subresource ? `/${subresource}` : "";
   return `${collectionPath(r, namespace)}/${encodeURIComponent(name)}${sub}`;
 }
+
+/** The resource (plural, plus "/status" for the subresource) a REST path addresses, for metrics. */
+export function resourceOfPath(path: string): string {
+  const parts = path.split("?")[0]!.split("/").filter(Boolean);
+  // Drop "api/v1" or "apis/<group>/<version>", then "namespaces/<ns>" when a resource follows.
+  let rest = parts[0] === "api" ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === "namespaces" && rest.length > 2) rest = rest.slice(2);
+  const [resource = "unknown", , sub] = rest;
+  return sub ? `${resource}/${sub}` : resource;
+}

@@ -23,6 +23,11 @@ export interface RequestOptions {
 
 export interface Impersonation {
   user: string;
+  /**
+   * At most one: undici joins repeated headers into one "a, b" value (fetch and HTTP/2 alike),
+   * which the API server would read as a single group. For a ServiceAccount user leave it out:
+   * the API server then adds system:serviceaccounts, system:serviceaccounts:<ns> and system:authenticated.
+   */
   groups?: string[];
 }
 
@@ -34,6 +39,7 @@ export class KubeRest {
   readonly impersonate: Impersonation | undefined;
 
   constructor(config: KubeConfig, opts: { impersonate?: Impersonation } = {}) {
+    if ((opts.impersonate?.groups?.length ?? 0) > 1) throw new Error("impersonate at most one group (see Impersonation.groups)");
     this.config = config;
     this.impersonate = opts.impersonate;
   }
@@ -51,11 +57,12 @@ export class KubeRest {
     const url = this.url(path, opts.query);
     const ctx = new RequestContext(url.toString(), method as HttpMethod);
     await this.config.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as unknown as Record<string, string | string[]>;
+    const headers = ctx.getHeaders() as unknown as Record<string, string>;
     headers.accept = "application/json";
     if (this.impersonate) {
       headers["impersonate-user"] = this.impersonate.user;
-      if (this.impersonate.groups?.length) headers["impersonate-group"] = this.impersonate.groups;
+      const group = this.impersonate.groups?.[0];
+      if (group) headers["impersonate-group"] = group;
     }
     let body: string | undefined;
     if (opts.body !== undefined) {
