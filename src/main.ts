@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     isReady: () => operator.manager.isReady(),
     isHealthy: () => operator.manager.isHealthy(),
     log,
+    routes: { "/crl/*": operator.crls.route() },
   });
   log.info({ port: health.port, namespace: config.namespace ?? "(all)", server: kc.getCurrentCluster()?.server }, "certwright starting");
   const shutdown = (signal: string) => {

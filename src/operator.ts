@@ -16,6 +16,7 @@ import { WorkQueue } from "./runtime/work-queue.ts";
 import { CertificateReconciler } from "./controllers/certificate/certificate-reconciler.ts";
 import { CERTIFICATE_NAME_LABEL } from "./controllers/certificate/secret-writer.ts";
 import { ConnectorRegistry } from "./controllers/connector-registry.ts";
+import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
 import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
 
@@ -35,6 +36,8 @@ export interface OperatorOptions {
 
 export interface Operator {
   manager: Manager;
+  /** CRLs served over HTTP: path -> DER. */
+  crls: CrlPublisher;
   events: EventRecorder;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -56,6 +59,8 @@ export function createOperator(o: OperatorOptions): Operator {
 
   const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
   const connectors = new ConnectorRegistry(o.client, () => o.clock.now());
+  const crls = new CrlPublisher(o.client);
+  const profileControllers = new Map<string, Controller>();
   const lookup: ProfileLookup = {
     raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
     clusterRAProfile: (name) => clusterProfiles.get(name),
@@ -71,6 +76,8 @@ export function createOperator(o: OperatorOptions): Operator {
     metrics: o.metrics,
     reconciler: new CertificateReconciler({
       client: o.client, certificates, secrets, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
+      // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
+      onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name),
     }),
   });
   const enqueueUsers = (kind: string, namespace: string | undefined, name: string) => {
@@ -89,9 +96,10 @@ export function createOperator(o: OperatorOptions): Operator {
       metrics: o.metrics,
       reconciler: new ProfileReconciler({
         kind, resource: kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer, client: o.client, connectors,
-        clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: enqueueUsers,
+        clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: enqueueUsers, crls,
       }),
     });
+    profileControllers.set(kind, c);
     informer.addHandlers({
       onAdd: (p) => c.enqueue(keyOf(p)),
       onUpdate: (a, b) => {
@@ -121,6 +129,7 @@ export function createOperator(o: OperatorOptions): Operator {
   return {
     manager,
     events,
+    crls,
     start: () => manager.start(),
     stop: async () => {
       await manager.stop();

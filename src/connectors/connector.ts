@@ -39,8 +39,18 @@ export interface Connector {
   prepare(): Promise<{ caPem: string }>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;
   revoke(req: RevokeRequest): Promise<void>;
-  /** The current CRL in PEM, when the authority publishes one. */
-  crl(): Promise<string>;
+  /** Signs a fresh CRL (a new CRL number each call), when the authority publishes one. */
+  crl(): Promise<PublishedCrl>;
+  /** How many certificates the authority has revoked: a change means the CRL is stale. */
+  revokedCount(): Promise<number>;
+}
+
+export interface PublishedCrl {
+  pem: string;
+  crlNumber: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  revokedCount: number;
 }
 
 /** Persistence for connectors, backed by Secrets in the profile's namespace. */

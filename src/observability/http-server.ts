@@ -86,7 +86,7 @@ async function handle(
   log: Logger | undefined,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
-  const handler = routes.get(url.pathname);
+  const handler = routes.get(url.pathname) ?? prefixRoute(routes, url.pathname);
   let out: RouteResponse;
   if (req.method !== "GET" && req.method !== "HEAD") {
     out = text(405, "method not allowed\n");
@@ -102,6 +102,14 @@ async function handle(
     }
   }
   send(res, out, req.method === "HEAD");
+}
+
+/** A route registered as "/prefix/*" serves every path below it (e.g. /crl/*). */
+function prefixRoute(routes: Map<string, RouteHandler>, path: string): RouteHandler | undefined {
+  for (const [pattern, handler] of routes) {
+    if (pattern.endsWith("/*") && path.startsWith(pattern.slice(0, -1))) return handler;
+  }
+  return undefined;
 }
 
 function send(res: ServerResponse, out: RouteResponse, headOnly: boolean): void {

@@ -1,6 +1,6 @@
 // The embedded CA: a key pair kept in a Secret (generated on first use when asked), signing
 // CSRs itself and keeping the list of revoked serials next to the key, from which it builds CRLs.
-import { createCertificateAuthority, signCertificate } from "../../pki/ca.ts";
+import { createCertificateAuthority, floorToSecond, signCertificate } from "../../pki/ca.ts";
 import { buildCrl, type RevocationReason } from "../../pki/crl.ts";
 import { inspectCertificate } from "../../pki/inspect.ts";
 import { usagesForType } from "../../pki/usages.ts";
@@ -11,6 +11,7 @@ import {
   type Connector,
   type IssuedCertificate,
   type IssueRequest,
+  type PublishedCrl,
   type RevokeRequest,
   type SecretStore,
 } from "../connector.ts";
@@ -45,6 +46,7 @@ export class LocalConnector implements Connector {
   private readonly store: SecretStore;
   private readonly now: () => Date;
   private ca: CaMaterial | undefined;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(config: LocalAuthorityConfig, store: SecretStore, now: () => Date) {
     this.config = config;
@@ -76,30 +78,58 @@ export class LocalConnector implements Connector {
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
-    const data = await this.store.read(this.config.caSecretName);
-    if (!data) throw new ConnectorError("CANotFound", `CA Secret ${this.config.caSecretName} does not exist`, true);
+    return this.exclusive(() => this.revokeNow(req));
+  }
+
+  private async revokeNow(req: RevokeRequest): Promise<void> {
+    const data = await this.readState();
     const revoked = parseRevoked(data["revoked.json"]);
     if (revoked.some((r) => r.serialNumber === req.serialNumber)) return; // already revoked: idempotent
     revoked.push({ serialNumber: req.serialNumber, revokedAt: req.revokedAt.toISOString(), reason: req.reason });
-    const crlNumber = Number(data["crl-number"] ?? "0") + 1;
-    await this.store.update(this.config.caSecretName, {
-      ...data,
-      "revoked.json": JSON.stringify(revoked),
-      "crl-number": String(crlNumber),
-    });
+    await this.store.update(this.config.caSecretName, { ...data, "revoked.json": JSON.stringify(revoked) });
   }
 
-  async crl(): Promise<string> {
+  async revokedCount(): Promise<number> {
+    return parseRevoked((await this.readState())["revoked.json"]).length;
+  }
+
+  async crl(): Promise<PublishedCrl> {
+    return this.exclusive(() => this.crlNow());
+  }
+
+  /** Read-modify-write of the CA Secret one at a time: workers share this connector. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async crlNow(): Promise<PublishedCrl> {
     const ca = await this.loadCa();
-    const data = (await this.store.read(this.config.caSecretName)) ?? {};
-    const thisUpdate = this.now();
-    return buildCrl({
+    const data = await this.readState();
+    // RFC 5280: every CRL an issuer publishes gets a larger number than the last one.
+    const crlNumber = Number(data["crl-number"] ?? "0") + 1;
+    await this.store.update(this.config.caSecretName, { ...data, "crl-number": String(crlNumber) });
+    const revoked = parseRevoked(data["revoked.json"]);
+    const thisUpdate = floorToSecond(this.now());
+    const nextUpdate = new Date(thisUpdate.getTime() + (this.config.crlValidityMs ?? DAY));
+    const pem = await buildCrl({
       issuer: ca,
-      crlNumber: Number(data["crl-number"] ?? "0"),
+      crlNumber,
       thisUpdate,
-      nextUpdate: new Date(thisUpdate.getTime() + (this.config.crlValidityMs ?? DAY)),
-      revoked: parseRevoked(data["revoked.json"]).map((r) => ({ ...r, revocationDate: new Date(r.revokedAt) })),
+      nextUpdate,
+      revoked: revoked.map((r) => ({ ...r, revocationDate: floorToSecond(new Date(r.revokedAt)) })),
     });
+    return { pem, crlNumber, thisUpdate, nextUpdate, revokedCount: revoked.length };
+  }
+
+  private async readState(): Promise<Record<string, string>> {
+    const data = await this.store.read(this.config.caSecretName);
+    if (!data) throw new ConnectorError("CANotFound", `CA Secret ${this.config.caSecretName} does not exist`, true);
+    return data;
   }
 
   private async loadCa(): Promise<CaMaterial> {

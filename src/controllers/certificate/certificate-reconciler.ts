@@ -1,16 +1,21 @@
 // Reconciles one Certificate: read from caches, refuse early with a clear condition, gather the
 // Secret's facts, let decide() pick one action, then write at most the Secret and the status.
-// Renewal is a requeue at the renewal time, never a sweep.
+// Renewal is a requeue at the renewal time, never a sweep. Revocation, the delete finalizer,
+// keystore/JWKS outputs and the expiry notice hang off the same flow.
 import type { CertificateStatus } from "../../api/certificate.ts";
+import { getCondition, setCondition } from "../../api/conditions.ts";
+import { DEFAULT_RENEW_BEFORE, parseDuration } from "../../api/duration.ts";
 import { parseCertificate, type Certificate } from "../../api/resources.ts";
-import { ConnectorError } from "../../connectors/connector.ts";
+import { ConnectorError, type Connector } from "../../connectors/connector.ts";
+import { CERTIFICATES } from "../../kube/certwright-resources.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { KubeObject, SecretObject } from "../../kube/objects.ts";
-import { decodeSecretData } from "../../kube/secret-store.ts";
 import { SECRETS } from "../../kube/resources.ts";
-import { CERTIFICATES } from "../../kube/certwright-resources.ts";
+import { decodeSecretData } from "../../kube/secret-store.ts";
 import type { Metrics } from "../../observability/metrics.ts";
+import type { RevocationReason } from "../../pki/crl.ts";
+import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
@@ -22,8 +27,13 @@ import { decide, renewalTimeOf, type Decision } from "./decide.ts";
 import { desiredFrom, type DesiredRequest } from "./desired.ts";
 import { existingFrom } from "./existing.ts";
 import { issueCertificate } from "./issue.ts";
+import { buildOutputs, OutputError, outputsOutOfDate, wantsKeystore } from "./outputs.ts";
+import { markExpired, markRevoked, revokedReasonOf } from "./revocation.ts";
 import { writeCertificateSecret } from "./secret-writer.ts";
-import { failedStatus, issuedStatus, observedStatus, readyCondition, sameStatus } from "./status.ts";
+import { failedStatus, issuedStatus, mergePatchOf, observedStatus, readyCondition, sameStatus } from "./status.ts";
+
+/** Held while a Certificate must be revoked before it may go (profile revocation.onDelete: Revoke). */
+export const REVOKE_ON_DELETE_FINALIZER = "certwright.dev/revoke-on-delete";
 
 export interface CertificateReconcilerDeps {
   client: KubeClient;
@@ -34,17 +44,24 @@ export interface CertificateReconcilerDeps {
   clock: Clock;
   events: EventSink;
   metrics?: Metrics;
+  /** A certificate of this profile was revoked: its CRL must be republished. */
+  onRevoked?(profile: ResolvedProfile): void;
 }
-
-/** Default expiry notice window: 60 days, as in the seed platforms. */
-const EXPIRY_NOTICE_MS = 60 * 24 * 3600 * 1000;
 
 interface Ctx {
   cert: Certificate;
   generation: number;
   status: CertificateStatus;
   log: ReconcileContext["log"];
+  noticeMs: number;
 }
+
+interface Current {
+  secret: SecretObject | undefined;
+  data: Record<string, string> | undefined;
+}
+
+const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_RENEW_BEFORE);
 
 export class CertificateReconciler implements Reconciler {
   private readonly d: CertificateReconcilerDeps;
@@ -60,34 +77,57 @@ export class CertificateReconciler implements Reconciler {
       this.d.metrics?.forgetCertificate(namespace ?? "", name);
       return {};
     }
-    if (raw.metadata.deletionTimestamp) return {};
     let cert: Certificate;
     try {
       cert = parseCertificate(raw);
     } catch (e) {
       // The API server's schema should have refused it; say why and wait for a change.
-      await this.writeStatus(raw, readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() }));
+      const status = readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() });
+      await this.writeStatus(raw, status);
       return {};
     }
-    const ctx: Ctx = { cert, generation: gen(raw), status: cert.status ?? {}, log: rc.log };
+    const ctx: Ctx = { cert, generation: gen(raw), status: cert.status ?? {}, log: rc.log, noticeMs: DEFAULT_NOTICE_MS };
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
+    if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
     if (isRefusal(profile)) return this.refuse(ctx, profile.reason, profile.message);
-    const desired = desiredFrom(cert.spec, profile.spec);
+    ctx.noticeMs = profile.spec.defaults?.expiryNotice ? parseDuration(profile.spec.defaults.expiryNotice) : DEFAULT_NOTICE_MS;
+    await this.ensureFinalizer(cert, profile.spec.revocation.onDelete === "Revoke");
+
+    // Refuse external CSRs before reading one; the policy then judges what the CSR asks for.
+    if (cert.spec.csrSecretRef && profile.spec.policy?.allowExternalCSR !== true) {
+      return this.refuse(ctx, "ExternalCSRNotAllowed", `refused by ${profile.kind} ${profile.name}: external CSRs are not allowed (policy.allowExternalCSR is false)`);
+    }
+    let csr: CsrInfo | undefined;
+    try {
+      csr = await this.externalCsr(cert);
+    } catch (e) {
+      if (e instanceof CsrError) return this.refuse(ctx, "InvalidCSR", `the CSR in Secret ${cert.spec.csrSecretRef?.name}: ${e.message}`);
+      // The referenced Secret may appear later: retry with back-off.
+      if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
+      throw e;
+    }
+    const desired = desiredFrom(cert.spec, profile.spec, csr);
+    const refusal = this.policyRefusal(profile, desired);
+    if (refusal) return this.refuse(ctx, refusal.rule, csr ? `the external CSR: ${refusal.message}` : refusal.message);
+    if (cert.spec.revocation) return this.revokeCurrent(ctx, profile, cert.spec.revocation.reason);
+    return this.reconcileIssued(ctx, profile, desired, csr);
+  }
+
+  private policyRefusal(profile: ResolvedProfile, desired: DesiredRequest): { rule: string; message: string } | undefined {
     const violation = evaluatePolicy(profile.spec, {
       type: desired.type,
-      subject: cert.spec.subject,
+      subject: desired.subjectSpec,
       sans: { dnsNames: desired.sans.dnsNames ?? [], ipAddresses: desired.sans.ipAddresses ?? [], uris: desired.sans.uris ?? [], emailAddresses: desired.sans.emailAddresses ?? [] },
       key: { algorithm: desired.key.algorithm, size: desired.key.size },
       durationMs: desired.durationMs,
       external: desired.external,
     });
-    if (violation) return this.refuse(ctx, violation.rule, `refused by ${profile.kind} ${profile.name}: ${violation.message}`);
-    return this.reconcileIssued(ctx, profile, desired);
+    return violation ? { rule: violation.rule, message: `refused by ${profile.kind} ${profile.name}: ${violation.message}` } : undefined;
   }
 
-  private async reconcileIssued(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest): Promise<ReconcileResult> {
+  private async reconcileIssued(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, csr: CsrInfo | undefined): Promise<ReconcileResult> {
     const secret = this.secretOf(ctx.cert);
-    const data = secret ? decodeSecretData(secret) : undefined;
+    const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
     const connector = this.d.connectors.get(profile);
     let caPem: string;
     try {
@@ -95,77 +135,210 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       return this.fail(ctx, e, "CAUnavailable");
     }
-    const existing = await existingFrom(data, { type: desired.type, caPem });
+    const existing = await existingFrom(current.data, { type: desired.type, caPem });
     const now = this.now();
-    const decision = decide(desired, { secret: existing, lastRenewalRequestId: ctx.status.lastRenewalRequestId }, now);
-    if (decision.action === "upToDate") return this.upToDate(ctx, existing!, decision.renewalTime, desired);
+    const revokedReason = revokedReasonOf(ctx.status, existing?.certificate?.serialNumber);
+    const decision = decide(desired, { secret: existing, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
+    if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current);
     const retry = this.backoffRemaining(ctx, now);
     if (retry !== undefined) return { requeueAfterMs: retry };
-    return this.issue(ctx, profile, desired, decision, { secret, data });
+    return this.issue(ctx, profile, desired, decision, current, csr);
   }
 
+  // eslint-disable-next-line max-params -- one issuance needs each of these, all already computed
   private async issue(
     ctx: Ctx,
     profile: ResolvedProfile,
     desired: DesiredRequest,
     decision: Extract<Decision, { action: "issue" }>,
-    current: { secret: SecretObject | undefined; data: Record<string, string> | undefined },
+    current: Current,
+    csr: CsrInfo | undefined,
   ): Promise<ReconcileResult> {
     const started = this.now();
     const connector = this.d.connectors.get(profile);
+    let password: string | undefined;
     try {
-      const externalCsrPem = await this.externalCsr(ctx.cert);
+      password = await this.keystorePassword(ctx.cert);
+    } catch (e) {
+      if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
+      throw e;
+    }
+    try {
       const out = await issueCertificate({
         desired,
         connector,
         now: started,
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
-        externalCsrPem,
+        externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
       });
-      await writeCertificateSecret(this.d.client, ctx.cert, out.data, current.secret);
+      const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]! });
+      await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret);
       const renewal = renewalTimeOf(out.info, desired.renewBeforeMs);
       let status = issuedStatus(ctx.status, out.info, renewal, { renewalRequestId: desired.renewalRequest?.id });
+      status = await this.revokeSuperseded(ctx, profile, connector, status);
+      status = markExpired(status, started);
       status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${out.info.serialNumber}, expires ${out.info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
+      status = { ...status, conditions: setCondition(status.conditions, { type: "ExpiryNotice", status: "False", reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation }, this.now()) };
       await this.writeStatus(ctx.cert, status);
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
-      this.event(ctx.cert, "Normal", "Issued", `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : ""}`);
+      this.event(ctx.cert, "Normal", "Issued", `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : " (new key)"}`);
       ctx.log.info({ serial: out.info.serialNumber, reason: decision.reason }, "Issued certificate");
-      this.recordMetrics(ctx.cert, status, true, profile.name);
-      return { requeueAfterMs: Math.max(0, renewal.getTime() - this.now().getTime()) };
+      this.recordMetrics(ctx, status, true);
+      return { requeueAfterMs: this.nextLook(ctx, status, renewal) };
     } catch (e) {
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
       return this.fail(ctx, e, "IssuanceFailed");
     }
   }
 
-  private async upToDate(ctx: Ctx, existing: NonNullable<Awaited<ReturnType<typeof existingFrom>>>, renewalTime: Date, desired: DesiredRequest): Promise<ReconcileResult> {
-    const info = existing.certificate!;
-    let status = observedStatus(ctx.status, info, renewalTime);
+  /** After a renewal, revoke the certificate it replaced when the profile says so. */
+  private async revokeSuperseded(ctx: Ctx, profile: ResolvedProfile, connector: Connector, status: CertificateStatus): Promise<CertificateStatus> {
+    const previous = ctx.status.serialNumber;
+    if (profile.spec.revocation.onSupersede !== "Revoke" || !previous || revokedReasonOf(ctx.status, previous)) return status;
+    if (!connector.capabilities.has("revoke")) {
+      this.event(ctx.cert, "Warning", "RevocationNotSupported", `the ${connector.type} connector cannot revoke superseded serial ${previous}`);
+      return status;
+    }
+    try {
+      const at = this.now();
+      await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at });
+      this.event(ctx.cert, "Normal", "Revoked", `superseded serial ${previous} revoked (superseded)`);
+      this.d.onRevoked?.(profile);
+      return markRevoked(status, previous, "superseded", at);
+    } catch (e) {
+      this.event(ctx.cert, "Warning", "RevocationFailed", `could not revoke superseded serial ${previous}: ${safeMessage(e)}`);
+      return status;
+    }
+  }
+
+  private async upToDate(ctx: Ctx, info: NonNullable<NonNullable<Awaited<ReturnType<typeof existingFrom>>>["certificate"]>, renewalTime: Date, desired: DesiredRequest, current: Current): Promise<ReconcileResult> {
+    const now = this.now();
+    if (current.data && outputsOutOfDate(ctx.cert.spec, current.data)) {
+      try {
+        const password = await this.keystorePassword(ctx.cert);
+        const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: current.data["tls.key"], certificatePem: current.data["tls.crt"]! });
+        const kept = Object.fromEntries(Object.entries(current.data).filter(([k]) => k.startsWith("tls.") || k === "ca.crt"));
+        await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, ...outputs }, current.secret);
+      } catch (e) {
+        if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
+        throw e;
+      }
+    }
+    let status = markExpired(observedStatus(ctx.status, info, renewalTime), now);
     if (desired.renewalRequest) status.lastRenewalRequestId = desired.renewalRequest.id;
-    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate is up to date (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
+    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate is up to date (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now });
+    status = this.expiryNotice(ctx, status, info.notAfter);
     await this.writeStatus(ctx.cert, status);
-    this.recordMetrics(ctx.cert, status, true, ctx.cert.spec.raProfileRef.name);
-    return { requeueAfterMs: Math.max(0, renewalTime.getTime() - this.now().getTime()) };
+    this.recordMetrics(ctx, status, true);
+    return { requeueAfterMs: this.nextLook(ctx, status, renewalTime) };
+  }
+
+  /** Enters (once) or leaves the notice window: a condition, an Event on entry, a metric. */
+  private expiryNotice(ctx: Ctx, status: CertificateStatus, notAfter: Date): CertificateStatus {
+    const now = this.now();
+    const inWindow = now.getTime() >= notAfter.getTime() - ctx.noticeMs;
+    const was = getCondition(status.conditions, "ExpiryNotice")?.status === "True";
+    if (inWindow && !was) {
+      const days = Math.max(0, Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000));
+      this.event(ctx.cert, "Warning", "ExpiryNotice", `certificate ${status.serialNumber} expires at ${notAfter.toISOString()} (in ${days} days)`);
+    }
+    const cond = inWindow
+      ? { type: "ExpiryNotice", status: "True" as const, reason: "ExpiresSoon", message: `expires at ${notAfter.toISOString()}`, observedGeneration: ctx.generation }
+      : { type: "ExpiryNotice", status: "False" as const, reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation };
+    return { ...status, conditions: setCondition(status.conditions, cond, now) };
+  }
+
+  /** When to look again: the renewal time, or the start of the notice window if earlier. */
+  private nextLook(ctx: Ctx, status: CertificateStatus, renewalTime: Date): number {
+    const now = this.now().getTime();
+    const notice = status.notAfter ? new Date(status.notAfter).getTime() - ctx.noticeMs : Infinity;
+    const next = Math.min(renewalTime.getTime(), notice > now ? notice : Infinity);
+    return Math.max(0, next - now);
+  }
+
+  private async revokeCurrent(ctx: Ctx, profile: ResolvedProfile, reason: RevocationReason): Promise<ReconcileResult> {
+    const serial = ctx.status.serialNumber;
+    if (!serial) return this.refuse(ctx, "RevocationRequested", "revocation requested, but no certificate was issued: nothing to revoke");
+    const already = revokedReasonOf(ctx.status, serial);
+    if (already) return this.revoked(ctx, ctx.status, serial, already);
+    const connector = this.d.connectors.get(profile);
+    if (!connector.capabilities.has("revoke")) {
+      return this.refuse(ctx, "RevocationNotSupported", `the ${connector.type} connector of ${profile.kind} ${profile.name} cannot revoke; serial ${serial} is still valid`);
+    }
+    try {
+      const at = this.now();
+      await connector.revoke({ serialNumber: serial, reason, revokedAt: at });
+      this.event(ctx.cert, "Normal", "Revoked", `serial ${serial} revoked (${reason})`);
+      this.d.onRevoked?.(profile);
+      return this.revoked(ctx, markRevoked(ctx.status, serial, reason, at), serial, reason);
+    } catch (e) {
+      return this.fail(ctx, e, "RevocationFailed");
+    }
+  }
+
+  private async revoked(ctx: Ctx, status: CertificateStatus, serial: string, reason: RevocationReason): Promise<ReconcileResult> {
+    const next = readyCondition(status, { ready: false, reason: "Revoked", message: `certificate ${serial} is revoked (${reason}); remove spec.revocation to get a new one`, generation: ctx.generation, now: this.now() });
+    await this.writeStatus(ctx.cert, next);
+    this.recordMetrics(ctx, next, false);
+    return {};
+  }
+
+  /** Deletion: revoke when the finalizer says so, then let the Certificate go. */
+  private async finalize(ctx: Ctx, profile: ResolvedProfile | undefined): Promise<ReconcileResult> {
+    const cert = ctx.cert;
+    if (!cert.metadata.finalizers?.includes(REVOKE_ON_DELETE_FINALIZER)) return {};
+    const serial = ctx.status.serialNumber;
+    if (serial && !revokedReasonOf(ctx.status, serial)) {
+      if (!profile) {
+        this.event(cert, "Warning", "RevocationSkipped", `profile ${cert.spec.raProfileRef.name} is gone: serial ${serial} was not revoked`);
+      } else {
+        const connector = this.d.connectors.get(profile);
+        try {
+          await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now() });
+          this.event(cert, "Normal", "Revoked", `serial ${serial} revoked on deletion (cessationOfOperation)`);
+          this.d.onRevoked?.(profile);
+        } catch (e) {
+          return this.fail(ctx, e, "RevocationFailed");
+        }
+      }
+    }
+    await this.ensureFinalizer(cert, false);
+    return {};
+  }
+
+  private async ensureFinalizer(cert: Certificate, wanted: boolean): Promise<void> {
+    const finalizers = cert.metadata.finalizers ?? [];
+    if (finalizers.includes(REVOKE_ON_DELETE_FINALIZER) === wanted) return;
+    const next = wanted ? [...finalizers, REVOKE_ON_DELETE_FINALIZER] : finalizers.filter((f) => f !== REVOKE_ON_DELETE_FINALIZER);
+    await this.d.client.patch(CERTIFICATES, cert.metadata.namespace, cert.metadata.name ?? "", {
+      metadata: { finalizers: next, resourceVersion: cert.metadata.resourceVersion },
+    });
   }
 
   private async refuse(ctx: Ctx, reason: string, message: string): Promise<ReconcileResult> {
     const before = ctx.status;
-    const status = readyCondition(before, { ready: false, reason: reason, message: message, generation: ctx.generation, now: this.now() });
+    const status = readyCondition(before, { ready: false, reason, message, generation: ctx.generation, now: this.now() });
     if (!sameStatus(before, status)) this.event(ctx.cert, "Warning", reason, message);
     await this.writeStatus(ctx.cert, status);
-    this.recordMetrics(ctx.cert, status, false, ctx.cert.spec.raProfileRef.name);
+    this.recordMetrics(ctx, status, false);
     return {}; // wait for the Certificate or its profile to change
   }
 
   private async fail(ctx: Ctx, e: unknown, reason: string): Promise<ReconcileResult> {
     const message = safeMessage(e);
-    const { status: failed, retryAt } = failedStatus(ctx.status, this.now());
-    const status = readyCondition(failed, { ready: false, reason: e instanceof ConnectorError ? e.reason : reason, message: message, generation: ctx.generation, now: this.now() });
+    const now = this.now();
+    const { status: failed, retryAt } = failedStatus(ctx.status, now);
+    const specific = e instanceof ConnectorError || e instanceof OutputError ? e.reason : reason;
+    const status = readyCondition(failed, { ready: false, reason: specific, message, generation: ctx.generation, now });
     await this.writeStatus(ctx.cert, status);
     this.event(ctx.cert, "Warning", reason, `${message} (attempt ${failed.failedIssuanceAttempts}, next retry ${retryAt.toISOString()})`);
+    const notAfter = ctx.status.notAfter ? new Date(ctx.status.notAfter) : undefined;
+    if (notAfter && now.getTime() >= notAfter.getTime() - ctx.noticeMs) {
+      this.event(ctx.cert, "Warning", "ExpiringRenewalFailing", `certificate expires at ${notAfter.toISOString()} and renewal keeps failing: ${message}`);
+    }
     ctx.log.warn({ err: message, attempts: failed.failedIssuanceAttempts }, "Issuance failed");
-    this.recordMetrics(ctx.cert, status, false, ctx.cert.spec.raProfileRef.name);
-    return { requeueAfterMs: retryAt.getTime() - this.now().getTime() };
+    this.recordMetrics(ctx, status, false);
+    return { requeueAfterMs: retryAt.getTime() - now.getTime() };
   }
 
   /** While a failure back-off is running for this generation, wait it out. */
@@ -180,18 +353,33 @@ export class CertificateReconciler implements Reconciler {
     return this.d.secrets.get(`${cert.metadata.namespace}/${cert.spec.secretName}`);
   }
 
-  private async externalCsr(cert: Certificate): Promise<string | undefined> {
-    const ref = cert.spec.csrSecretRef;
-    if (!ref) return undefined;
+  private async readSecretKey(cert: Certificate, ref: { name: string; key: string }, reason: string, what: string): Promise<string> {
     const s = await this.d.client.find<SecretObject>(SECRETS, cert.metadata.namespace, ref.name);
-    const pem = s ? decodeSecretData(s)[ref.key] : undefined;
-    if (!pem) throw new ConnectorError("CSRNotFound", `Secret ${ref.name} has no key ${ref.key} with a CSR`, false);
-    return pem;
+    const value = s ? decodeSecretData(s)[ref.key] : undefined;
+    if (value === undefined) throw new OutputError(reason, `Secret ${ref.name} has no key ${ref.key} (${what})`);
+    return value;
+  }
+
+  private async externalCsrPem(cert: Certificate): Promise<string> {
+    return this.readSecretKey(cert, cert.spec.csrSecretRef!, "CSRNotFound", "the external CSR");
+  }
+
+  /** The external CSR, parsed and its signature verified, when the Certificate brings one. */
+  private async externalCsr(cert: Certificate): Promise<CsrInfo | undefined> {
+    if (!cert.spec.csrSecretRef) return undefined;
+    return parseAndVerifyCsr(await this.externalCsrPem(cert));
+  }
+
+  private async keystorePassword(cert: Certificate): Promise<string | undefined> {
+    const ref = cert.spec.keystores?.pkcs12?.passwordSecretRef;
+    if (!wantsKeystore(cert.spec) || !ref) return undefined;
+    return this.readSecretKey(cert, ref, "KeystorePasswordNotFound", "the PKCS#12 keystore password");
   }
 
   private async writeStatus(obj: KubeObject, status: CertificateStatus): Promise<void> {
-    if (sameStatus(statusOf(obj), status)) return;
-    await this.d.client.patchStatus(CERTIFICATES, obj.metadata.namespace, obj.metadata.name ?? "", status);
+    const before = statusOf(obj);
+    if (sameStatus(before, status)) return;
+    await this.d.client.patchStatus(CERTIFICATES, obj.metadata.namespace, obj.metadata.name ?? "", mergePatchOf(before, status));
   }
 
   private event(cert: Certificate, type: "Normal" | "Warning", reason: string, message: string): void {
@@ -201,16 +389,17 @@ export class CertificateReconciler implements Reconciler {
     );
   }
 
-  private recordMetrics(cert: Certificate, status: CertificateStatus, ready: boolean, profile: string): void {
+  private recordMetrics(ctx: Ctx, status: CertificateStatus, ready: boolean): void {
+    const notAfter = status.notAfter ? new Date(status.notAfter) : undefined;
     this.d.metrics?.recordCertificate({
-      namespace: cert.metadata.namespace ?? "",
-      name: cert.metadata.name ?? "",
-      type: cert.spec.type,
-      profile,
-      notAfter: status.notAfter ? new Date(status.notAfter) : undefined,
+      namespace: ctx.cert.metadata.namespace ?? "",
+      name: ctx.cert.metadata.name ?? "",
+      type: ctx.cert.spec.type,
+      profile: ctx.cert.spec.raProfileRef.name,
+      notAfter,
       renewalTime: status.renewalTime ? new Date(status.renewalTime) : undefined,
       ready: ready ? "True" : "False",
-      expiryNotice: status.notAfter !== undefined && this.now().getTime() >= new Date(status.notAfter).getTime() - EXPIRY_NOTICE_MS,
+      expiryNotice: notAfter !== undefined && this.now().getTime() >= notAfter.getTime() - ctx.noticeMs,
     });
   }
 
@@ -224,7 +413,7 @@ function gen(o: KubeObject): number {
 }
 
 function statusOf(o: KubeObject): CertificateStatus {
-  return ((o as { status?: CertificateStatus }).status ?? {});
+  return (o as { status?: CertificateStatus }).status ?? {};
 }
 
 /** Error text fit for status and events: the message only, never a stack or a payload. */

@@ -2,6 +2,7 @@
 import type { CertificateSpec } from "../../api/certificate.ts";
 import { DEFAULT_DURATION, DEFAULT_RENEW_BEFORE, parseDuration } from "../../api/duration.ts";
 import type { RAProfileSpec } from "../../api/ra-profile.ts";
+import type { CsrInfo } from "../../pki/csr.ts";
 import type { KeySpec } from "../../pki/keys.ts";
 import { describeSubject, type SanSpec, type SubjectSpec } from "../../pki/subject.ts";
 import type { Desired } from "./decide.ts";
@@ -17,14 +18,15 @@ export function defaultKeySize(k: KeySpec): number | undefined {
   return k.size ?? (k.algorithm === "RSA" ? 2048 : 256);
 }
 
-export function desiredFrom(spec: CertificateSpec, profile: RAProfileSpec): DesiredRequest {
-  const key = spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
-  const subjectSpec: SubjectSpec = spec.subject ?? {};
+/** With an external CSR, the names and key are the CSR's: that is what gets signed. */
+export function desiredFrom(spec: CertificateSpec, profile: RAProfileSpec, csr?: CsrInfo): DesiredRequest {
+  const key = csr?.key ?? spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
+  const subjectSpec: SubjectSpec = csr?.subject ?? spec.subject ?? {};
   return {
     type: spec.type,
     subject: describeSubject(subjectSpec),
     subjectSpec,
-    sans: sansOf(spec),
+    sans: csr ? sansOf(csr.sans) : sansOf(spec),
     key: { algorithm: key.algorithm, size: defaultKeySize(key) },
     durationMs: parseDuration(spec.duration ?? profile.defaults?.duration ?? DEFAULT_DURATION),
     renewBeforeMs: parseDuration(spec.renewBefore ?? profile.defaults?.renewBefore ?? DEFAULT_RENEW_BEFORE),

@@ -53,6 +53,8 @@ export function issuedStatus(
     lastFailureTime: undefined,
     nextRetryTime: undefined,
     lastRenewalRequestId: extra.renewalRequestId ?? status.lastRenewalRequestId,
+    revokedAt: undefined,
+    revocationReason: undefined,
     history: history.slice(0, MAX_HISTORY),
   };
 }
@@ -95,4 +97,12 @@ function stable(v: unknown): string {
       ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
       : val,
   );
+}
+
+/** A JSON merge patch from one status to the next: fields that went away become null. */
+export function mergePatchOf<T extends object>(before: T, after: T): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(after)) if (v !== undefined) patch[k] = v;
+  for (const [k, v] of Object.entries(before)) if (v !== undefined && (after as Record<string, unknown>)[k] === undefined) patch[k] = null;
+  return patch;
 }

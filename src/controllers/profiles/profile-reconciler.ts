@@ -4,7 +4,8 @@
 import type { RAProfileStatus } from "../../api/ra-profile.ts";
 import { setCondition } from "../../api/conditions.ts";
 import { InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
-import { ConnectorError } from "../../connectors/connector.ts";
+import { ConnectorError, type Connector } from "../../connectors/connector.ts";
+import type { CrlPublisher } from "./crl-publisher.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { KubeObject } from "../../kube/objects.ts";
@@ -24,6 +25,7 @@ export interface ProfileReconcilerDeps {
   clusterResourceNamespace: string;
   /** Called after a profile changed state, to re-check the Certificates that use it. */
   onProfileChanged(kind: string, namespace: string | undefined, name: string): void;
+  crls: CrlPublisher;
 }
 
 export class ProfileReconciler implements Reconciler {
@@ -37,7 +39,7 @@ export class ProfileReconciler implements Reconciler {
     const raw = this.d.informer.get(key);
     if (!raw) return {};
     const before = (raw as { status?: RAProfileStatus }).status ?? {};
-    const { status, retry } = await this.evaluate(raw, before);
+    const { status, retry, refreshInMs } = await this.evaluate(raw, before);
     if (retry) rc.log.warn({ reason: status.conditions?.[0]?.reason }, "RA profile not ready");
     if (!sameStatus(before, status)) {
       await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", status);
@@ -45,11 +47,11 @@ export class ProfileReconciler implements Reconciler {
     }
     // A retryable failure (e.g. the CA Secret could not be written) goes back with back-off.
     if (retry) throw new Error(`profile ${key} not ready`);
-    return {};
+    return refreshInMs === undefined ? {} : { requeueAfterMs: Math.max(1000, refreshInMs) };
   }
 
   /** Prepares the profile's connector and describes the outcome as status. */
-  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<{ status: RAProfileStatus; retry: boolean }> {
+  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<{ status: RAProfileStatus; retry: boolean; refreshInMs?: number }> {
     const generation = raw.metadata.generation ?? 0;
     try {
       const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
@@ -62,6 +64,7 @@ export class ProfileReconciler implements Reconciler {
         spec: obj.spec,
       });
       const { caPem } = await connector.prepare();
+      const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
       const enabled = obj.spec.enabled;
       const message = enabled ? `${connector.type} authority ready` : "authority ready, but the profile is disabled";
       const status: RAProfileStatus = {
@@ -70,15 +73,23 @@ export class ProfileReconciler implements Reconciler {
         authorityType: obj.spec.authority.type,
         caCertificate: caPem,
         capabilities: [...connector.capabilities],
+        crlNumber: crl?.crlNumber ?? before.crlNumber,
         conditions: this.ready(before, enabled, enabled ? "Ready" : "Disabled", message, generation),
       };
-      return { status, retry: false };
+      return { status, retry: false, refreshInMs: crl?.refreshInMs };
     } catch (e) {
       const reason = e instanceof ConnectorError ? e.reason : "InvalidProfile";
       const retry = e instanceof ConnectorError ? e.retryable : !(e instanceof InvalidResourceError);
       const conditions = this.ready(before, false, reason, (e as Error).message, generation);
       return { status: { ...before, observedGeneration: generation, conditions }, retry };
     }
+  }
+
+  private publishCrl(raw: KubeObject, connector: Connector) {
+    const name = raw.metadata.name ?? "";
+    const namespace = this.d.kind === "RAProfile" ? (raw.metadata.namespace ?? "") : this.d.clusterResourceNamespace;
+    const path = this.d.kind === "RAProfile" ? `/crl/${namespace}/${name}.crl` : `/crl/${name}.crl`;
+    return this.d.crls.ensureFresh({ namespace, configMapName: `${name}-crl`, path }, connector, this.d.clock.now());
   }
 
   private ready(before: RAProfileStatus, ok: boolean, reason: string, message: string, generation: number) {

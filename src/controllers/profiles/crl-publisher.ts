@@ -1,0 +1,88 @@
+// Publishes an authority's CRL into a ConfigMap next to the profile (key ca.crl, PEM) and keeps
+// the DER in memory for the operator's HTTP endpoint. A new CRL is signed when revocations were
+// added since the last one, or halfway to nextUpdate, so relying parties never see a stale one.
+import type { Connector } from "../../connectors/connector.ts";
+import type { KubeClient } from "../../kube/client.ts";
+import type { KubeObject } from "../../kube/objects.ts";
+import { CONFIG_MAPS } from "../../kube/resources.ts";
+import { MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
+import type { RouteHandler } from "../../observability/http-server.ts";
+import { pemDecode } from "../../pki/pem.ts";
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+const A_NUMBER = "certwright.dev/crl-number";
+const A_REVOKED = "certwright.dev/revoked-count";
+const A_THIS = "certwright.dev/this-update";
+const A_NEXT = "certwright.dev/next-update";
+
+export interface CrlTarget {
+  namespace: string;
+  configMapName: string;
+  /** Path served over HTTP, e.g. /crl/demo/local-ca.crl. */
+  path: string;
+}
+
+export class CrlPublisher {
+  private readonly client: KubeClient;
+  /** Path -> DER of the latest CRL, for the HTTP endpoint. */
+  readonly served = new Map<string, Buffer>();
+
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  /** Serves each published CRL in DER (application/pkix-crl), as CRL distribution points expect. */
+  route(): RouteHandler {
+    return (req) => {
+      const der = this.served.get(req.path);
+      return der
+        ? { status: 200, contentType: "application/pkix-crl", body: der }
+        : { status: 404, contentType: "text/plain; charset=utf-8", body: "no such CRL\n" };
+    };
+  }
+
+  /** Publishes when needed; returns ms until the CRL should be refreshed. */
+  async ensureFresh(target: CrlTarget, connector: Connector, now: Date): Promise<{ refreshInMs: number; crlNumber: number }> {
+    const cm = await this.client.find<ConfigMap>(CONFIG_MAPS, target.namespace, target.configMapName);
+    const a = cm?.metadata.annotations ?? {};
+    const refreshAt = halfway(a[A_THIS], a[A_NEXT]);
+    const stale = !cm?.data?.["ca.crl"] || Number(a[A_REVOKED] ?? -1) !== (await connector.revokedCount()) || now.getTime() >= refreshAt;
+    if (!stale) {
+      this.served.set(target.path, toDer(cm.data!["ca.crl"]!));
+      return { refreshInMs: refreshAt - now.getTime(), crlNumber: Number(a[A_NUMBER] ?? 0) };
+    }
+    const crl = await connector.crl();
+    const body: ConfigMap = {
+      metadata: {
+        name: target.configMapName,
+        namespace: target.namespace,
+        labels: { [MANAGED_BY_LABEL]: "certwright" },
+        annotations: {
+          [A_NUMBER]: String(crl.crlNumber),
+          [A_REVOKED]: String(crl.revokedCount),
+          [A_THIS]: crl.thisUpdate.toISOString(),
+          [A_NEXT]: crl.nextUpdate.toISOString(),
+        },
+        resourceVersion: cm?.metadata.resourceVersion,
+      },
+      data: { "ca.crl": crl.pem },
+    };
+    if (cm) await this.client.replace(CONFIG_MAPS, body);
+    else await this.client.create(CONFIG_MAPS, body);
+    this.served.set(target.path, toDer(crl.pem));
+    return { refreshInMs: halfway(crl.thisUpdate.toISOString(), crl.nextUpdate.toISOString()) - now.getTime(), crlNumber: crl.crlNumber };
+  }
+}
+
+function halfway(thisUpdate: string | undefined, nextUpdate: string | undefined): number {
+  if (!thisUpdate || !nextUpdate) return 0;
+  const a = new Date(thisUpdate).getTime();
+  return a + (new Date(nextUpdate).getTime() - a) / 2;
+}
+
+function toDer(pem: string): Buffer {
+  return Buffer.from(pemDecode(pem, ["X509 CRL", "CRL"]).der);
+}
