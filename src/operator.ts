@@ -3,6 +3,7 @@
 import type { KubeClient } from "./kube/client.ts";
 import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "./kube/certwright-resources.ts";
 import { kubeEventWriter } from "./kube/event-writer.ts";
+import { FreshView } from "./kube/fresh-view.ts";
 import { Informer } from "./kube/informer.ts";
 import { keyOf, type KubeObject, type SecretObject } from "./kube/objects.ts";
 import { NAMESPACES, SECRETS } from "./kube/resources.ts";
@@ -67,6 +68,10 @@ export function createOperator(o: OperatorOptions): Operator {
     namespaceLabels: (ns) => namespaces.get(ns)?.metadata.labels,
     clusterResourceNamespace: o.clusterResourceNamespace,
   };
+  const certView = new FreshView<KubeObject>((k) => certificates.get(k));
+  const secretView = new FreshView<SecretObject>((k) => secrets.get(k));
+  certificates.addHandlers({ onDelete: (c) => certView.forget(keyOf(c)) });
+  secrets.addHandlers({ onDelete: (s) => secretView.forget(keyOf(s)) });
   const certQueue = new WorkQueue({ clock: o.clock });
   const certController = new Controller({
     name: "certificate",
@@ -75,7 +80,7 @@ export function createOperator(o: OperatorOptions): Operator {
     log: o.log,
     metrics: o.metrics,
     reconciler: new CertificateReconciler({
-      client: o.client, certificates, secrets, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
+      client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
       onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name),
     }),

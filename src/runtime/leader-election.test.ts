@@ -17,38 +17,37 @@ class MemoryLease {
   }
 
   view(who: string): LeaseStore & { mode: Mode } {
-    const self = this;
-    const gate = (signal?: AbortSignal): Promise<void> | undefined => {
-      if (view.mode === "fail") return Promise.reject(new Error("connection refused"));
-      if (view.mode === "hang") {
-        return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-      }
-      return undefined;
-    };
-    const write = (record: LeaseRecord): StoredLease => {
-      self.lease = { record: { ...record }, version: String(++self.version) };
-      self.writes.push({ who, at: self.clock.now().getTime(), record: { ...record } });
-      return { ...self.lease, record: { ...record } };
-    };
     const view = {
       mode: "ok" as Mode,
       description: "test/lease",
-      async get(signal?: AbortSignal) {
-        await gate(signal);
-        return self.lease ? { ...self.lease, record: { ...self.lease.record } } : undefined;
+      get: async (signal?: AbortSignal) => {
+        await this.gate(view.mode, signal);
+        return this.lease ? { ...this.lease, record: { ...this.lease.record } } : undefined;
       },
-      async create(record: LeaseRecord, signal?: AbortSignal) {
-        await gate(signal);
-        if (self.lease) throw new Error("AlreadyExists");
-        return write(record);
+      create: async (record: LeaseRecord, signal?: AbortSignal) => {
+        await this.gate(view.mode, signal);
+        if (this.lease) throw new Error("AlreadyExists");
+        return this.write(who, record);
       },
-      async update(record: LeaseRecord, version: string, signal?: AbortSignal) {
-        await gate(signal);
-        if (self.lease?.version !== version) throw new Error("Conflict");
-        return write(record);
+      update: async (record: LeaseRecord, version: string, signal?: AbortSignal) => {
+        await this.gate(view.mode, signal);
+        if (this.lease?.version !== version) throw new Error("Conflict");
+        return this.write(who, record);
       },
     };
     return view;
+  }
+
+  private gate(mode: Mode, signal?: AbortSignal): Promise<void> | undefined {
+    if (mode === "fail") return Promise.reject(new Error("connection refused"));
+    if (mode === "hang") return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+    return undefined;
+  }
+
+  private write(who: string, record: LeaseRecord): StoredLease {
+    this.lease = { record: { ...record }, version: String(++this.version) };
+    this.writes.push({ who, at: this.clock.now().getTime(), record: { ...record } });
+    return { ...this.lease, record: { ...record } };
   }
 }
 

@@ -9,7 +9,7 @@ import { parseCertificate, type Certificate } from "../../api/resources.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
 import { CERTIFICATES } from "../../kube/certwright-resources.ts";
 import type { KubeClient } from "../../kube/client.ts";
-import type { Informer } from "../../kube/informer.ts";
+import type { FreshView } from "../../kube/fresh-view.ts";
 import type { KubeObject, SecretObject } from "../../kube/objects.ts";
 import { SECRETS } from "../../kube/resources.ts";
 import { decodeSecretData } from "../../kube/secret-store.ts";
@@ -37,8 +37,9 @@ export const REVOKE_ON_DELETE_FINALIZER = "certwright.dev/revoke-on-delete";
 
 export interface CertificateReconcilerDeps {
   client: KubeClient;
-  certificates: Informer<KubeObject>;
-  secrets: Informer<SecretObject>;
+  /** Caches seen through our own latest writes (see FreshView). */
+  certificates: FreshView<KubeObject>;
+  secrets: FreshView<SecretObject>;
   profiles: ProfileLookup;
   connectors: ConnectorRegistry;
   clock: Clock;
@@ -172,7 +173,7 @@ export class CertificateReconciler implements Reconciler {
         externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
       });
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]! });
-      await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret);
+      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret));
       const renewal = renewalTimeOf(out.info, desired.renewBeforeMs);
       let status = issuedStatus(ctx.status, out.info, renewal, { renewalRequestId: desired.renewalRequest?.id });
       status = await this.revokeSuperseded(ctx, profile, connector, status);
@@ -218,7 +219,7 @@ export class CertificateReconciler implements Reconciler {
         const password = await this.keystorePassword(ctx.cert);
         const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: current.data["tls.key"], certificatePem: current.data["tls.crt"]! });
         const kept = Object.fromEntries(Object.entries(current.data).filter(([k]) => k.startsWith("tls.") || k === "ca.crt"));
-        await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, ...outputs }, current.secret);
+        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, ...outputs }, current.secret));
       } catch (e) {
         if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
         throw e;
@@ -349,6 +350,10 @@ export class CertificateReconciler implements Reconciler {
     return left > 0 ? left : undefined;
   }
 
+  private rememberSecret(cert: Certificate, written: SecretObject): void {
+    this.d.secrets.remember(`${cert.metadata.namespace}/${cert.spec.secretName}`, written);
+  }
+
   private secretOf(cert: Certificate): SecretObject | undefined {
     return this.d.secrets.get(`${cert.metadata.namespace}/${cert.spec.secretName}`);
   }
@@ -379,7 +384,8 @@ export class CertificateReconciler implements Reconciler {
   private async writeStatus(obj: KubeObject, status: CertificateStatus): Promise<void> {
     const before = statusOf(obj);
     if (sameStatus(before, status)) return;
-    await this.d.client.patchStatus(CERTIFICATES, obj.metadata.namespace, obj.metadata.name ?? "", mergePatchOf(before, status));
+    const written = await this.d.client.patchStatus<KubeObject>(CERTIFICATES, obj.metadata.namespace, obj.metadata.name ?? "", mergePatchOf(before, status));
+    this.d.certificates.remember(`${obj.metadata.namespace}/${obj.metadata.name}`, written);
   }
 
   private event(cert: Certificate, type: "Normal" | "Warning", reason: string, message: string): void {

@@ -15,7 +15,7 @@ export async function writeCertificateSecret(
   cert: Certificate,
   data: Record<string, string | Buffer>,
   existing: SecretObject | undefined,
-): Promise<void> {
+): Promise<SecretObject> {
   const ns = cert.metadata.namespace ?? "";
   const tpl = cert.spec.secretTemplate;
   const labels = { ...existing?.metadata.labels, ...tpl?.labels, [CERTIFICATE_NAME_LABEL]: cert.metadata.name ?? "", [MANAGED_BY_LABEL]: "certwright" };
@@ -30,16 +30,13 @@ export async function writeCertificateSecret(
     type: existing?.type ?? "kubernetes.io/tls",
     data: { "tls.key": "", ...encodeSecretData(data) },
   };
-  if (existing) {
-    await client.replace(SECRETS, body);
-    return;
-  }
+  if (existing) return client.replace(SECRETS, body);
   try {
-    await client.create(SECRETS, body);
+    return await client.create(SECRETS, body);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
     // A Secret we did not know about (not labelled yet): take it over, keeping its other keys.
     const found = await client.get<SecretObject>(SECRETS, ns, cert.spec.secretName);
-    await client.replace(SECRETS, { ...body, data: { ...found.data, ...body.data }, metadata: { ...body.metadata, resourceVersion: found.metadata.resourceVersion } });
+    return client.replace(SECRETS, { ...body, data: { ...found.data, ...body.data }, metadata: { ...body.metadata, resourceVersion: found.metadata.resourceVersion } });
   }
 }

@@ -1,0 +1,161 @@
+// Two operator instances share one Lease on the real API server: only the leader writes; when
+// the leader is cut off from the API server (its renewals stop abruptly, nothing is released) it
+// stops at renewDeadline, the other takes over once the lease has expired, and finishes the
+// certificates created after. No certificate is issued twice, and the two never write at once.
+// Real clock with short timings (lease 2 s, renew deadline 1.5 s, retry 0.3 s).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
+import { KubeClient } from "../../src/kube/client.ts";
+import { KubeLeaseStore, type LeaseRecord, type LeaseStore, type StoredLease } from "../../src/kube/lease-store.ts";
+import type { KubeObject } from "../../src/kube/objects.ts";
+import { LEASES } from "../../src/kube/resources.ts";
+import { captureLogger } from "../../src/observability/log-capture.ts";
+import { createMetrics } from "../../src/observability/metrics.ts";
+import { createOperator, type Operator } from "../../src/operator.ts";
+import { systemClock } from "../../src/runtime/clock.ts";
+import { LeaderElector } from "../../src/runtime/leader-election.ts";
+import { eventually, freshNamespace, kubeConfig, testClient } from "../harness/cluster.ts";
+import { applyExamples, getCert, waitReady } from "../harness/operator.ts";
+
+const TIMING = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 300 };
+const LEASE = "certwright-controller";
+const admin = testClient();
+let ns: string;
+
+/** A lease store that can be cut off from the API server, like a partitioned or frozen leader. */
+class CuttableStore implements LeaseStore {
+  cut = false;
+  private readonly inner: LeaseStore;
+
+  constructor(inner: LeaseStore) {
+    this.inner = inner;
+  }
+
+  get description(): string {
+    return this.inner.description;
+  }
+
+  get(signal?: AbortSignal): Promise<StoredLease | undefined> {
+    return this.cut ? Promise.reject(new Error("cut off")) : this.inner.get(signal);
+  }
+
+  create(r: LeaseRecord, signal?: AbortSignal): Promise<StoredLease> {
+    return this.cut ? Promise.reject(new Error("cut off")) : this.inner.create(r, signal);
+  }
+
+  update(r: LeaseRecord, version: string, signal?: AbortSignal): Promise<StoredLease> {
+    return this.cut ? Promise.reject(new Error("cut off")) : this.inner.update(r, version, signal);
+  }
+}
+
+interface Instance {
+  name: string;
+  elector: LeaderElector;
+  store: CuttableStore;
+  operator: Operator;
+  /** Times of this instance's Secret writes (POST/PUT/PATCH on secrets). */
+  secretWrites: number[];
+  leadingAt?: number;
+  lostAt?: number;
+  started: Promise<void>;
+}
+
+function startInstance(name: string): Instance {
+  const client = KubeClient.fromKubeConfig(kubeConfig());
+  const secretWrites: number[] = [];
+  client.rest.onWrite = (_verb, path) => {
+    if (/\/secrets(\/|$)/.test(path)) secretWrites.push(Date.now());
+  };
+  const store = new CuttableStore(new KubeLeaseStore(client, ns, LEASE));
+  const log = captureLogger("info").log;
+  const elector = new LeaderElector({ store, identity: name, clock: systemClock, log, ...TIMING });
+  const operator = createOperator({
+    client, clock: systemClock, log, metrics: createMetrics(), namespace: ns, clusterResourceNamespace: ns, leaderGate: elector, instance: name,
+  });
+  const inst: Instance = { name, elector, store, operator, secretWrites, started: Promise.resolve() };
+  elector.onLost(() => (inst.lostAt = Date.now()));
+  inst.started = operator.start().then(() => {
+    if (elector.isLeader()) inst.leadingAt = Date.now();
+  });
+  return inst;
+}
+
+const serverCert = (name: string): KubeObject =>
+  ({
+    metadata: { name, namespace: ns },
+    spec: {
+      raProfileRef: { name: "local-ca" }, type: "server", secretName: `${name}-tls`, subject: { commonName: `${name}.example.com` },
+      dnsNames: [`${name}.example.com`], privateKey: { algorithm: "ECDSA", size: 256 }, duration: "2160h",
+    },
+  }) as KubeObject;
+
+async function lease(): Promise<{ holderIdentity?: string; leaseTransitions?: number; renewTime?: string }> {
+  return (await admin.get<KubeObject & { spec: Record<string, never> }>(LEASES, ns, LEASE)).spec;
+}
+
+let a: Instance;
+let b: Instance;
+
+beforeAll(async () => {
+  ns = await freshNamespace(admin, "leader");
+  a = startInstance("replica-a");
+  await a.started; // a creates the Lease
+  b = startInstance("replica-b");
+});
+
+afterAll(async () => {
+  await Promise.all([a?.operator.stop(), b?.operator.stop()]);
+});
+
+describe("two replicas, one Lease", () => {
+  let cutAt = 0;
+  const before = ["example-server", "first-1", "first-2"];
+  const after = ["after-1", "after-2"];
+  const serials = new Map<string, string>();
+
+  it("only the leader issues", async () => {
+    expect(a.elector.isLeader()).toBe(true);
+    await applyExamples(admin, ns, ["ra-profile-local.yaml", "certificate-server.yaml"]);
+    for (const n of before.slice(1)) await admin.create(CERTIFICATES, serverCert(n));
+    for (const n of before) serials.set(n, (await waitReady(admin, ns, n)).status!.serialNumber!);
+    expect(a.secretWrites.length).toBeGreaterThanOrEqual(before.length);
+    expect(b.secretWrites).toEqual([]);
+    expect(b.elector.isLeader()).toBe(false);
+    expect(await lease()).toMatchObject({ holderIdentity: "replica-a", leaseTransitions: 0 });
+  });
+
+  it("when the leader stops renewing, it stops at renewDeadline and the other takes over after leaseDuration", async () => {
+    cutAt = Date.now();
+    a.store.cut = true; // no more renewals, and no release either
+    await admin.create(CERTIFICATES, serverCert("during-1")); // issued by exactly one of them
+    await b.started;
+    const lostAfter = a.lostAt! - cutAt;
+    const takeover = b.leadingAt! - cutAt;
+    console.log(`leader election: old leader stopped ${lostAfter} ms after the cut, new leader took over after ${takeover} ms`);
+    expect(lostAfter).toBeLessThanOrEqual(TIMING.renewDeadlineMs + 100);
+    expect(b.leadingAt!).toBeGreaterThan(a.lostAt!);
+    // b takes over leaseDuration after it last saw the record change, plus at most one jittered retry.
+    expect(takeover).toBeLessThan(TIMING.leaseDurationMs + 2 * 2.2 * TIMING.retryPeriodMs + 500);
+    expect(await lease()).toMatchObject({ holderIdentity: "replica-b", leaseTransitions: 1 });
+  });
+
+  it("the new leader finishes certificates created after, and nothing is issued twice", async () => {
+    for (const n of after) await admin.create(CERTIFICATES, serverCert(n));
+    for (const n of [...after, "during-1"]) await waitReady(admin, ns, n);
+    for (const n of [...before, ...after, "during-1"]) {
+      const c = await getCert(admin, ns, n);
+      expect(c.status?.revision, n).toBe(1);
+      expect(c.status?.history, n).toHaveLength(1);
+    }
+    for (const n of before) expect((await getCert(admin, ns, n)).status?.serialNumber, n).toBe(serials.get(n));
+    expect(a.secretWrites.every((t) => t <= a.lostAt!)).toBe(true);
+    expect(b.secretWrites.every((t) => t >= b.leadingAt!)).toBe(true);
+    expect(b.secretWrites.length).toBeGreaterThanOrEqual(after.length);
+    expect(b.secretWrites.length).toBeLessThanOrEqual(after.length + 1); // + during-1, if a had not issued it
+  });
+
+  it("the leader hands the Lease back on a clean stop", async () => {
+    await b.operator.stop();
+    await eventually(async () => ((await lease()).holderIdentity === "" ? true : undefined), 5_000, "the Lease released");
+  });
+});
