@@ -10,7 +10,7 @@ import { NAMESPACES, SECRETS } from "../../src/kube/resources.ts";
 const CLUSTER_RESOURCE_NAMESPACE = "certwright-system";
 import { decodeSecretData } from "../../src/kube/secret-store.ts";
 import { captureLogger } from "../../src/observability/log-capture.ts";
-import { createMetrics } from "../../src/observability/metrics.ts";
+import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
 import { createOperator, type Operator } from "../../src/operator.ts";
 import { FakeClock } from "../../src/runtime/clock.ts";
 import { eventually, kubeConfig } from "./cluster.ts";
@@ -22,6 +22,7 @@ export interface RunningOperator {
   /** Secret writes (POST/PUT/PATCH on secrets) since start: each issuance writes its Secret once. */
   secretWrites: () => number;
   logs: () => string;
+  metrics: Metrics;
   /** Reconciles the Certificate controller has finished (any result). */
   certificateReconciles: () => Promise<number>;
   stop(): Promise<void>;
@@ -45,7 +46,7 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   });
   await operator.start();
   return {
-    operator, clock, client, secretWrites: () => writes, logs: () => capture.raw.join(""),
+    operator, clock, client, metrics, secretWrites: () => writes, logs: () => capture.raw.join(""),
     certificateReconciles: async () =>
       (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
     stop: () => operator.stop(),

@@ -218,7 +218,9 @@ describe("what the default rendering holds", () => {
     expect(one(objs, "ClusterRole", "-controller").rules).toEqual([
       { apiGroups: ["certwright.dev"], resources: ["certificates", "raprofiles", "clusterraprofiles"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["certwright.dev"], resources: ["certificates/status", "raprofiles/status", "clusterraprofiles/status"], verbs: ["patch", "update"] },
+      { apiGroups: ["certwright.dev"], resources: ["certificates"], verbs: ["patch"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "update"] },
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
     ]);

@@ -1,13 +1,14 @@
 // The chart's RBAC is enough and no more: the rendered ServiceAccount, ClusterRole(Binding) and
 // Role(Binding) are installed for real, then the operator runs in-process as that ServiceAccount
 // (impersonation; the API server adds the ServiceAccount's groups) with leader election on, issues
-// the examples, and is refused (403) everything the chart does not grant.
+// the examples, publishes CRLs, revokes on delete through its finalizer, and is refused (403)
+// everything the chart does not grant.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
+import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import { KubeClient } from "../../src/kube/client.ts";
 import { isForbidden } from "../../src/kube/errors.ts";
 import { KubeLeaseStore } from "../../src/kube/lease-store.ts";
@@ -100,7 +101,14 @@ describe("the operator as its ServiceAccount", () => {
     expect(review.status.userInfo.groups.sort()).toEqual(["system:authenticated", "system:serviceaccounts", `system:serviceaccounts:${releaseNs}`]);
   });
 
-  it("leads through the Lease its Role allows and issues the examples", async () => {
+  it("leads through the Lease its Role allows, publishes the profile's CRL and issues the examples", async () => {
+    const profile = await eventually(async () => {
+      const p = await admin.get<KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }>(RA_PROFILES, appNs, "local-ca");
+      const ready = p.status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "True" ? p : undefined;
+    }, 30_000, "RAProfile local-ca Ready");
+    expect(profile.metadata.name).toBe("local-ca");
+    expect(await admin.find(CONFIG_MAPS, appNs, "local-ca-crl")).toBeDefined();
     const cert = await waitReady(admin, appNs, "example-server");
     expect(cert.status?.revision).toBe(1);
     const secret = await admin.get<KubeObject & { data: Record<string, string> }>(SECRETS, appNs, "example-server-tls");
@@ -117,6 +125,23 @@ describe("the operator as its ServiceAccount", () => {
     const denied = capture.raw.filter((l) => /forbidden/i.test(l));
     expect(denied, "the operator was refused something it needs").toEqual([]);
   });
+
+  it("adds and removes the revoke-on-delete finalizer, so a deleted Certificate is revoked and goes", async () => {
+    await admin.create(RA_PROFILES, {
+      metadata: { name: "revoking", namespace: appNs },
+      spec: { authority: { type: "local", local: { caSecretName: "revoking-ca", generate: true } }, revocation: { onDelete: "Revoke" } },
+    } as KubeObject);
+    await admin.create(CERTIFICATES, {
+      metadata: { name: "short-lived", namespace: appNs },
+      spec: { raProfileRef: { name: "revoking" }, type: "client", secretName: "short-lived-tls", subject: { commonName: "short-lived" }, privateKey: { algorithm: "ECDSA", size: 256 } },
+    } as KubeObject);
+    await waitReady(admin, appNs, "short-lived");
+    expect((await admin.get(CERTIFICATES, appNs, "short-lived")).metadata.finalizers).toContain("certwright.dev/revoke-on-delete");
+    await admin.delete(CERTIFICATES, appNs, "short-lived");
+    await eventually(async () => ((await admin.find(CERTIFICATES, appNs, "short-lived")) ? undefined : true), 30_000, "the Certificate to go");
+    expect(await admin.find(SECRETS, appNs, "short-lived-tls")).toBeDefined(); // Secrets are kept
+    expect(capture.raw.filter((l) => /forbidden/i.test(l))).toEqual([]);
+  });
 });
 
 describe("what the chart does not grant is refused", () => {
@@ -124,8 +149,10 @@ describe("what the chart does not grant is refused", () => {
     await refused("delete a Namespace", () => asOperator.delete(NAMESPACES, undefined, appNs));
     await refused("delete a certificate Secret", () => asOperator.delete(SECRETS, appNs, "example-server-tls"));
     await refused("delete a Certificate", () => asOperator.delete(CERTIFICATES, appNs, "example-server"));
-    await refused("change a Certificate's spec", () =>
-      asOperator.patch(CERTIFICATES, appNs, "example-server", { spec: { dnsNames: ["evil.example.com"] } }));
+    // patch on certificates is granted for the finalizer (RBAC cannot narrow it to metadata); replacing is not.
+    await refused("replace a Certificate", async () =>
+      asOperator.replace(CERTIFICATES, await admin.get<KubeObject>(CERTIFICATES, appNs, "example-server")));
+    await refused("delete a CRL ConfigMap", () => asOperator.delete(CONFIG_MAPS, appNs, "local-ca-crl"));
     await refused("list ConfigMaps", () => asOperator.list(CONFIG_MAPS));
     await refused("create a ClusterRole", () =>
       asOperator.create(KINDS.ClusterRole!, { metadata: { name: `${release}-escalate` }, rules: [] } as KubeObject));

@@ -130,11 +130,13 @@ export class CertificateReconciler implements Reconciler {
     const secret = this.secretOf(ctx.cert);
     const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
     const connector = this.d.connectors.get(profile);
-    let caPem: string;
+    // A CA outage must not flip valid certificates to not-Ready: only an issuance needs the CA.
+    let caPem: string | undefined;
+    let caError: unknown;
     try {
       caPem = (await connector.prepare()).caPem;
     } catch (e) {
-      return this.fail(ctx, e, "CAUnavailable");
+      caError = e;
     }
     const existing = await existingFrom(current.data, { type: desired.type, caPem });
     const now = this.now();
@@ -143,6 +145,7 @@ export class CertificateReconciler implements Reconciler {
     if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current);
     const retry = this.backoffRemaining(ctx, now);
     if (retry !== undefined) return { requeueAfterMs: retry };
+    if (caError !== undefined) return this.fail(ctx, caError, "CAUnavailable");
     return this.issue(ctx, profile, desired, decision, current, csr);
   }
 

@@ -1,0 +1,77 @@
+// Expiry notice: entering the profile's notice window gives an Event, a condition and a metric;
+// failing renewals inside the window give a warning Event. Driven by the fake clock.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
+import type { KubeObject } from "../../src/kube/objects.ts";
+import { EVENTS } from "../../src/kube/resources.ts";
+import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
+import { getCert, startOperator, waitReady, type RunningOperator } from "../harness/operator.ts";
+
+const DAY = 86_400_000;
+const client = testClient();
+let ns: string;
+let op: RunningOperator;
+
+async function reasons(): Promise<string[]> {
+  const list = await client.list<KubeObject & { reason: string; regarding: { name: string } }>(EVENTS, { namespace: ns });
+  return list.items.filter((e) => e.regarding.name === "notice").map((e) => e.reason);
+}
+
+async function noticeMetric(): Promise<number | undefined> {
+  const m = await op.metrics.registry.getSingleMetric("certwright_certificate_expiry_notice")?.get();
+  return m?.values.find((v) => v.labels.name === "notice")?.value;
+}
+
+beforeAll(async () => {
+  ns = await freshNamespace(client, "notice");
+  op = await startOperator({ namespace: ns });
+  await client.create<KubeObject>(RA_PROFILES, {
+    metadata: { name: "p", namespace: ns },
+    // Renew 10 days ahead, but tell people 60 days ahead (the seeds' notice).
+    spec: { authority: { type: "local", local: { caSecretName: "p-ca" } }, defaults: { duration: "8400h", renewBefore: "240h", expiryNotice: "1440h" } },
+  } as KubeObject);
+  await client.create<KubeObject>(CERTIFICATES, {
+    metadata: { name: "notice", namespace: ns },
+    spec: { raProfileRef: { name: "p" }, type: "transport", secretName: "notice-tls", subject: { commonName: "notice" }, privateKey: { algorithm: "ECDSA", size: 256 } },
+  } as KubeObject);
+});
+
+afterAll(async () => {
+  await op?.stop();
+});
+
+describe("expiry notice", () => {
+  it("fires once when the certificate enters the notice window, not before", async () => {
+    const c = await waitReady(client, ns, "notice");
+    const notAfter = new Date(c.status!.notAfter!).getTime();
+    expect(await noticeMetric()).toBe(0);
+
+    op.clock.set(new Date(notAfter - 61 * DAY));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await reasons()).not.toContain("ExpiryNotice");
+
+    op.clock.set(new Date(notAfter - 59 * DAY));
+    await eventually(async () => ((await reasons()).includes("ExpiryNotice") ? true : undefined), 20_000, "ExpiryNotice event");
+    const cond = (await getCert(client, ns, "notice")).status!.conditions!.find((x) => x.type === "ExpiryNotice");
+    expect(cond?.status).toBe("True");
+    expect(await noticeMetric()).toBe(1);
+    expect((await getCert(client, ns, "notice")).status!.serialNumber).toBe(c.status!.serialNumber); // noticed, not renewed
+  });
+
+  it("warns when renewal keeps failing inside the window", async () => {
+    const c = await getCert(client, ns, "notice");
+    // The profile is pointed at a CA Secret that does not exist and may not be created:
+    // the renewal at notAfter - 10 days fails.
+    await client.patch(RA_PROFILES, ns, "p", { spec: { authority: { type: "local", local: { caSecretName: "moved-ca", generate: false } } } });
+    await eventually(async () => {
+      const p = await client.get<KubeObject & { status?: { conditions?: { type: string; reason: string }[] } }>(RA_PROFILES, ns, "p");
+      return p.status?.conditions?.find((x) => x.type === "Ready")?.reason === "CANotFound" ? true : undefined;
+    }, 20_000, "the profile to report its CA missing");
+    const notAfter = new Date(c.status!.notAfter!).getTime();
+    op.clock.set(new Date(notAfter - 9 * DAY));
+    await eventually(async () => ((await reasons()).includes("ExpiringRenewalFailing") ? true : undefined), 20_000, "renewal-failing warning");
+    const s = (await getCert(client, ns, "notice")).status!;
+    expect(s.failedIssuanceAttempts).toBeGreaterThanOrEqual(1);
+    expect(s.serialNumber).toBe(c.status!.serialNumber); // the old certificate is kept meanwhile
+  });
+});
