@@ -92,29 +92,9 @@ export function createOperator(o: OperatorOptions): Operator {
       if (ref?.name === name && (ref.kind ?? "RAProfile") === kind && sameNs) certController.enqueue(keyOf(c));
     }
   };
-  const profileController = (kind: "RAProfile" | "ClusterRAProfile", informer: Informer<KubeObject>) => {
-    const c = new Controller({
-      name: kind.toLowerCase(),
-      queue: new WorkQueue({ clock: o.clock }),
-      workers: 1,
-      log: o.log,
-      metrics: o.metrics,
-      reconciler: new ProfileReconciler({
-        kind, resource: kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer, client: o.client, connectors,
-        clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: enqueueUsers, crls,
-      }),
-    });
+  const profileController = (kind: ProfileKind, informer: Informer<KubeObject>) => {
+    const c = buildProfileController(o, { kind, informer, connectors, crls, enqueueUsers });
     profileControllers.set(kind, c);
-    informer.addHandlers({
-      onAdd: (p) => c.enqueue(keyOf(p)),
-      onUpdate: (a, b) => {
-        if (a.metadata.generation !== b.metadata.generation) {
-          c.enqueue(keyOf(b));
-          enqueueUsers(kind, b.metadata.namespace, b.metadata.name ?? "");
-        }
-      },
-      onDelete: (p) => enqueueUsers(kind, p.metadata.namespace, p.metadata.name ?? ""),
-    });
     return c;
   };
   const raController = profileController("RAProfile", raProfiles);
@@ -171,4 +151,41 @@ function routeCertificateEvents(
       for (const c of certificates.list(ns.metadata.name)) enqueue(keyOf(c));
     },
   });
+}
+
+type ProfileKind = "RAProfile" | "ClusterRAProfile";
+
+interface ProfileControllerParts {
+  kind: ProfileKind;
+  informer: Informer<KubeObject>;
+  connectors: ConnectorRegistry;
+  crls: CrlPublisher;
+  /** Re-checks the Certificates that use a profile. */
+  enqueueUsers: (kind: string, namespace: string | undefined, name: string) => void;
+}
+
+/** One controller per profile kind; a spec change re-checks the profile and its Certificates. */
+function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): Controller {
+  const c = new Controller({
+    name: p.kind.toLowerCase(),
+    queue: new WorkQueue({ clock: o.clock }),
+    workers: 1,
+    log: o.log,
+    metrics: o.metrics,
+    reconciler: new ProfileReconciler({
+      kind: p.kind, resource: p.kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer: p.informer, client: o.client,
+      connectors: p.connectors, clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: p.enqueueUsers, crls: p.crls,
+    }),
+  });
+  p.informer.addHandlers({
+    onAdd: (obj) => c.enqueue(keyOf(obj)),
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation) {
+        c.enqueue(keyOf(b));
+        p.enqueueUsers(p.kind, b.metadata.namespace, b.metadata.name ?? "");
+      }
+    },
+    onDelete: (obj) => p.enqueueUsers(p.kind, obj.metadata.namespace, obj.metadata.name ?? ""),
+  });
+  return c;
 }

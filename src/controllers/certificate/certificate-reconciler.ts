@@ -91,27 +91,41 @@ export class CertificateReconciler implements Reconciler {
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
     if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
     if (isRefusal(profile)) return this.refuse(ctx, profile.reason, profile.message);
-    ctx.noticeMs = profile.spec.defaults?.expiryNotice ? parseDuration(profile.spec.defaults.expiryNotice) : DEFAULT_NOTICE_MS;
-    await this.ensureFinalizer(cert, profile.spec.revocation.onDelete === "Revoke");
+    return this.reconcileWithProfile(ctx, profile);
+  }
 
+  private async reconcileWithProfile(ctx: Ctx, profile: ResolvedProfile): Promise<ReconcileResult> {
+    const cert = ctx.cert;
+    const notice = profile.spec.defaults?.expiryNotice;
+    if (notice) ctx.noticeMs = parseDuration(notice);
+    await this.ensureFinalizer(cert, profile.spec.revocation.onDelete === "Revoke");
+    const admitted = await this.admit(ctx, profile);
+    if ("result" in admitted) return admitted.result;
+    if (cert.spec.revocation) return this.revokeCurrent(ctx, profile, cert.spec.revocation.reason);
+    return this.reconcileIssued(ctx, profile, admitted.desired, admitted.csr);
+  }
+
+  /** The RA's judgement: external CSR read and verified, then the profile's policy. */
+  private async admit(ctx: Ctx, profile: ResolvedProfile): Promise<{ desired: DesiredRequest; csr?: CsrInfo } | { result: ReconcileResult }> {
+    const cert = ctx.cert;
     // Refuse external CSRs before reading one; the policy then judges what the CSR asks for.
     if (cert.spec.csrSecretRef && profile.spec.policy?.allowExternalCSR !== true) {
-      return this.refuse(ctx, "ExternalCSRNotAllowed", `refused by ${profile.kind} ${profile.name}: external CSRs are not allowed (policy.allowExternalCSR is false)`);
+      const message = `refused by ${profile.kind} ${profile.name}: external CSRs are not allowed (policy.allowExternalCSR is false)`;
+      return { result: await this.refuse(ctx, "ExternalCSRNotAllowed", message) };
     }
     let csr: CsrInfo | undefined;
     try {
       csr = await this.externalCsr(cert);
     } catch (e) {
-      if (e instanceof CsrError) return this.refuse(ctx, "InvalidCSR", `the CSR in Secret ${cert.spec.csrSecretRef?.name}: ${e.message}`);
+      if (e instanceof CsrError) return { result: await this.refuse(ctx, "InvalidCSR", `the CSR in Secret ${cert.spec.csrSecretRef?.name}: ${e.message}`) };
       // The referenced Secret may appear later: retry with back-off.
-      if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
+      if (e instanceof OutputError) return { result: await this.fail(ctx, e, e.reason) };
       throw e;
     }
     const desired = desiredFrom(cert.spec, profile.spec, csr);
     const refusal = this.policyRefusal(profile, desired);
-    if (refusal) return this.refuse(ctx, refusal.rule, csr ? `the external CSR: ${refusal.message}` : refusal.message);
-    if (cert.spec.revocation) return this.revokeCurrent(ctx, profile, cert.spec.revocation.reason);
-    return this.reconcileIssued(ctx, profile, desired, csr);
+    if (refusal) return { result: await this.refuse(ctx, refusal.rule, csr ? `the external CSR: ${refusal.message}` : refusal.message) };
+    return { desired, csr };
   }
 
   private policyRefusal(profile: ResolvedProfile, desired: DesiredRequest): { rule: string; message: string } | undefined {

@@ -20,23 +20,34 @@ export function defaultKeySize(k: KeySpec): number | undefined {
 
 /** With an external CSR, the names and key are the CSR's: that is what gets signed. */
 export function desiredFrom(spec: CertificateSpec, profile: RAProfileSpec, csr?: CsrInfo): DesiredRequest {
-  const key = csr?.key ?? spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
   const subjectSpec: SubjectSpec = csr?.subject ?? spec.subject ?? {};
   return {
     type: spec.type,
     subject: describeSubject(subjectSpec),
     subjectSpec,
-    sans: csr ? sansOf(csr.sans) : sansOf(spec),
-    key: { algorithm: key.algorithm, size: defaultKeySize(key) },
-    durationMs: parseDuration(spec.duration ?? profile.defaults?.duration ?? DEFAULT_DURATION),
-    renewBeforeMs: parseDuration(spec.renewBefore ?? profile.defaults?.renewBefore ?? DEFAULT_RENEW_BEFORE),
+    sans: sansOf(csr?.sans ?? spec),
+    key: keyOf(spec, profile, csr),
+    ...lifetimeOf(spec, profile),
     rotationPolicy: spec.privateKey?.rotationPolicy ?? "Always",
     external: spec.csrSecretRef !== undefined,
     renewalRequest: spec.renewalRequest ? { id: spec.renewalRequest.id, rekey: spec.renewalRequest.rekey ?? false } : undefined,
   };
 }
 
-export function sansOf(spec: Pick<CertificateSpec, "dnsNames" | "ipAddresses" | "uris" | "emailAddresses">): Required<SanSpec> {
+/** The CSR's key, else the spec's, else the profile default, else RSA 2048. */
+function keyOf(spec: CertificateSpec, profile: RAProfileSpec, csr: CsrInfo | undefined): KeySpec {
+  const key = csr?.key ?? spec.privateKey ?? profile.defaults?.privateKey ?? DEFAULT_KEY;
+  return { algorithm: key.algorithm, size: defaultKeySize(key) };
+}
+
+function lifetimeOf(spec: CertificateSpec, profile: RAProfileSpec): { durationMs: number; renewBeforeMs: number } {
+  return {
+    durationMs: parseDuration(spec.duration ?? profile.defaults?.duration ?? DEFAULT_DURATION),
+    renewBeforeMs: parseDuration(spec.renewBefore ?? profile.defaults?.renewBefore ?? DEFAULT_RENEW_BEFORE),
+  };
+}
+
+export function sansOf(spec: SanSpec): Required<SanSpec> {
   return {
     dnsNames: spec.dnsNames ?? [],
     ipAddresses: spec.ipAddresses ?? [],

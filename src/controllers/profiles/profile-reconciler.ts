@@ -58,7 +58,7 @@ export class ProfileReconciler implements Reconciler {
       const connector = this.d.connectors.get({
         kind: this.d.kind,
         name: raw.metadata.name ?? "",
-        secretNamespace: this.d.kind === "RAProfile" ? (raw.metadata.namespace ?? "") : this.d.clusterResourceNamespace,
+        secretNamespace: this.secretNamespace(raw),
         uid: raw.metadata.uid ?? "",
         generation,
         spec: obj.spec,
@@ -85,9 +85,14 @@ export class ProfileReconciler implements Reconciler {
     }
   }
 
+  /** RAProfiles keep their Secrets beside them; ClusterRAProfiles in the cluster resource namespace. */
+  private secretNamespace(raw: KubeObject): string {
+    return this.d.kind === "RAProfile" ? (raw.metadata.namespace ?? "") : this.d.clusterResourceNamespace;
+  }
+
   private publishCrl(raw: KubeObject, connector: Connector) {
     const name = raw.metadata.name ?? "";
-    const namespace = this.d.kind === "RAProfile" ? (raw.metadata.namespace ?? "") : this.d.clusterResourceNamespace;
+    const namespace = this.secretNamespace(raw);
     const path = this.d.kind === "RAProfile" ? `/crl/${namespace}/${name}.crl` : `/crl/${name}.crl`;
     return this.d.crls.ensureFresh({ namespace, configMapName: `${name}-crl`, path }, connector, this.d.clock.now());
   }
