@@ -170,7 +170,7 @@ describe("helm lint and values.schema.json", () => {
 describe("every values file renders objects the API server accepts", () => {
   const expected: Record<string, string[]> = {
     "default.yaml": ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"],
-    "minimal.yaml": ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "ServiceAccount"],
+    "minimal.yaml": ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "Service", "ServiceAccount"],
     "production.yaml": [
       "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "PodDisruptionBudget", "PrometheusRule", "Role",
       "RoleBinding", "Service", "ServiceAccount", "ServiceMonitor",
@@ -276,7 +276,7 @@ describe("what the other values files change", () => {
     for (const r of rules) expect(r.labels).toEqual({ severity: "critical", team: "platform" });
   });
 
-  it("minimal: no leader election, no Lease Role, no metrics Service", async () => {
+  it("minimal: no leader election, no Lease Role, no scrape annotations", async () => {
     const objs = await template("cw-min", ["--values", join(FIXTURES, "minimal.yaml")]);
     const c = one(objs, "Deployment").spec.template.spec.containers[0]!;
     expect(c.args).toContain("--leader-elect=false");
@@ -284,6 +284,7 @@ describe("what the other values files change", () => {
     expect(c.resources).toBeUndefined();
     expect(one(objs, "Deployment").spec.template.spec.nodeSelector).toBeUndefined();
     expect(find(objs, "Role")).toEqual([]);
+    expect(one(objs, "Deployment").spec.template.metadata.annotations).toBeUndefined();
   });
 
   it("crds-disabled: no CRDs, and the bindings name the existing ServiceAccount", async () => {

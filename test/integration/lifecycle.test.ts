@@ -116,6 +116,15 @@ describe("mTLS with revocation", () => {
     }
   });
 
+  it("the CRL is re-signed before its nextUpdate, with a larger CRL number and the same entries", async () => {
+    const number = async () => Number(/CRL Number:\s+(\d+)/.exec(await crlText())?.[1]);
+    const before = await number();
+    const revokedBefore = ((await crlText()).match(/Serial Number:/g) ?? []).length;
+    op.clock.set(new Date(op.clock.now().getTime() + 13 * 3_600_000)); // past half of the 24 h validity
+    await eventually(async () => ((await number()) > before ? true : undefined), 20_000, "a refreshed CRL");
+    expect(((await crlText()).match(/Serial Number:/g) ?? []).length).toBe(revokedBefore);
+  });
+
   it("after a keyCompromise revocation, lifting it issues a replacement that never reuses the key", async () => {
     const before = await getCert(client, ns, "tpp");
     const oldKey = (await secretData(client, ns, "tpp-tls"))["tls.key"];
