@@ -1,0 +1,85 @@
+// The behaviour every CA connector must show, run by each connector's own test file against the
+// real authority it talks to (for the local CA: itself, over an in-memory SecretStore).
+import { describe, expect, it } from "vitest";
+import { buildCsr } from "../../pki/csr.ts";
+import { parseCrl } from "../../pki/crl.ts";
+import { inspectCertificate, verifyIssuedBy } from "../../pki/inspect.ts";
+import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
+import { ConnectorError, type Connector, type SecretStore } from "../connector.ts";
+
+export class MemorySecretStore implements SecretStore {
+  readonly secrets = new Map<string, Record<string, string>>();
+
+  read(name: string): Promise<Record<string, string> | undefined> {
+    const s = this.secrets.get(name);
+    return Promise.resolve(s ? { ...s } : undefined);
+  }
+
+  createIfAbsent(name: string, data: Record<string, string>): Promise<Record<string, string>> {
+    if (!this.secrets.has(name)) this.secrets.set(name, { ...data });
+    return Promise.resolve({ ...this.secrets.get(name)! });
+  }
+
+  update(name: string, data: Record<string, string>): Promise<void> {
+    this.secrets.set(name, { ...data });
+    return Promise.resolve();
+  }
+}
+
+async function request(now: Date) {
+  const key = await generatePrivateKey({ algorithm: "ECDSA", size: 256 });
+  const subject = { commonName: "conformance.example.com" };
+  const sans = { dnsNames: ["conformance.example.com"] };
+  return {
+    csrPem: await buildCsr({ privateKeyPem: key, subject, sans }),
+    publicKeyPem: publicKeyPemFromPrivate(key),
+    type: "server" as const,
+    subject,
+    sans,
+    notBefore: new Date(Math.floor(now.getTime() / 1000) * 1000),
+    notAfter: new Date(Math.floor(now.getTime() / 1000) * 1000 + 86_400_000),
+  };
+}
+
+export function connectorConformance(name: string, make: () => Promise<{ connector: Connector; now: Date }>): void {
+  describe(`${name} connector conformance`, () => {
+    it("prepares, then issues a certificate for the requested key and names, chained to its CA", async () => {
+      const { connector, now } = await make();
+      const { caPem } = await connector.prepare();
+      const req = await request(now);
+      const issued = await connector.issue(req);
+      const info = inspectCertificate(issued.certificatePem);
+      expect(info.sans.dnsNames).toEqual(["conformance.example.com"]);
+      expect(info.notAfter.getTime() - info.notBefore.getTime()).toBe(86_400_000);
+      expect(await verifyIssuedBy(issued.certificatePem, issued.chainPems.at(-1) ?? caPem)).toBe(true);
+    });
+
+    it("revokes idempotently when it can, and its CRL lists the serial; otherwise says it cannot", async () => {
+      const { connector, now } = await make();
+      await connector.prepare();
+      const issued = await connector.issue(await request(now));
+      const serialNumber = inspectCertificate(issued.certificatePem).serialNumber;
+      const revoke = () => connector.revoke({ serialNumber, reason: "keyCompromise", revokedAt: now });
+      if (!connector.capabilities.has("revoke")) {
+        await expect(revoke()).rejects.toBeInstanceOf(ConnectorError);
+        return;
+      }
+      await revoke();
+      await revoke();
+      expect(await connector.revokedCount()).toBe(1);
+      if (connector.capabilities.has("crl")) {
+        const first = await connector.crl();
+        const crl = parseCrl(first.pem);
+        expect(crl.revoked).toEqual([expect.objectContaining({ serialNumber, reason: "keyCompromise" })]);
+        expect((await connector.crl()).crlNumber).toBeGreaterThan(first.crlNumber);
+      }
+    });
+
+    it("a capability it does not declare fails with a ConnectorError, never silently", async () => {
+      const { connector } = await make();
+      if (!connector.capabilities.has("crl")) await expect(connector.crl()).rejects.toBeInstanceOf(ConnectorError);
+      if (!connector.capabilities.has("revoke")) await expect(connector.revokedCount()).rejects.toBeInstanceOf(ConnectorError);
+      expect(connector.capabilities.has("issue")).toBe(true);
+    });
+  });
+}
