@@ -1,9 +1,12 @@
 // X.509 vocabulary shared by Certificate and the RA profiles: certificate types, key
 // algorithms and sizes, subject attributes, revocation reasons.
 import { z } from "zod";
+import { REVOCATION_REASONS } from "../pki/crl.ts";
+import { CERTIFICATE_TYPES } from "../pki/usages.ts";
 import type { CelRule } from "./cel-rules.ts";
 
-export const certificateTypes = ["transport", "signing", "encryption", "server", "client"] as const;
+/** One list with the key-usage table in src/pki/usages.ts. */
+export const certificateTypes = CERTIFICATE_TYPES;
 export const certificateTypeSchema = z.enum(certificateTypes);
 export type CertificateType = z.infer<typeof certificateTypeSchema>;
 
@@ -47,18 +50,8 @@ export const keySizeRules: CelRule<SizedKey>[] = [
   },
 ];
 
-/** RFC 5280 CRLReason names (removeFromCRL is for delta CRLs only and left out). */
-export const revocationReasons = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "certificateHold",
-  "privilegeWithdrawn",
-  "aACompromise",
-] as const;
+/** RFC 5280 CRLReason names, as the CRL code in src/pki knows them. */
+export const revocationReasons = REVOCATION_REASONS;
 export const revocationReasonSchema = z.enum(revocationReasons);
 export type RevocationReason = z.infer<typeof revocationReasonSchema>;
 

@@ -6,18 +6,8 @@ import { pemDecode, pemEncode } from "./pem.ts";
 import { normalizeSerial, serialOctetsHex } from "./serial.ts";
 import { x509 } from "./x509.ts";
 
-export type RevocationReason =
-  | "unspecified"
-  | "keyCompromise"
-  | "cACompromise"
-  | "affiliationChanged"
-  | "superseded"
-  | "cessationOfOperation"
-  | "certificateHold"
-  | "privilegeWithdrawn"
-  | "aACompromise";
-
-export const REVOCATION_REASONS: readonly RevocationReason[] = [
+/** RFC 5280 CRLReason names (removeFromCRL is for delta CRLs only and left out). */
+export const REVOCATION_REASONS = [
   "unspecified",
   "keyCompromise",
   "cACompromise",
@@ -27,7 +17,8 @@ export const REVOCATION_REASONS: readonly RevocationReason[] = [
   "certificateHold",
   "privilegeWithdrawn",
   "aACompromise",
-];
+] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 /** RFC 5280 CRLReason codes (7 is unused; 8, removeFromCRL, only appears in delta CRLs). */
 export const REVOCATION_REASON_CODES: Readonly<Record<RevocationReason, number>> = {

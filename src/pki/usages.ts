@@ -1,7 +1,8 @@
 // Key usages per certificate type: the one table that decides them.
 import type { KeyAlgorithm } from "./keys.ts";
 
-export type CertificateType = "transport" | "signing" | "encryption" | "server" | "client";
+export const CERTIFICATE_TYPES = ["transport", "signing", "encryption", "server", "client"] as const;
+export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
 
 export type KeyUsageName =
   | "digitalSignature"
@@ -18,8 +19,6 @@ export interface Usages {
   keyUsages: KeyUsageName[];
   extKeyUsages: ExtKeyUsageName[];
 }
-
-export const CERTIFICATE_TYPES: readonly CertificateType[] = ["transport", "signing", "encryption", "server", "client"];
 
 interface Row {
   /** Usages whatever the key. */

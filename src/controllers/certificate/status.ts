@@ -43,11 +43,7 @@ export function issuedStatus(
   });
   return {
     ...status,
-    notBefore: toRFC3339(info.notBefore),
-    notAfter: toRFC3339(info.notAfter),
-    renewalTime: toRFC3339(renewalTime),
-    serialNumber: info.serialNumber,
-    fingerprintSHA256: info.fingerprintSHA256,
+    ...certificateFacts(info, renewalTime),
     revision: (status.revision ?? 0) + 1,
     failedIssuanceAttempts: undefined,
     lastFailureTime: undefined,
@@ -61,14 +57,17 @@ export function issuedStatus(
 
 /** Status describing a certificate found valid in its Secret (e.g. after an operator restart). */
 export function observedStatus(status: CertificateStatus, info: CertificateInfo, renewalTime: Date): CertificateStatus {
+  return { ...status, ...certificateFacts(info, renewalTime), revision: status.revision ?? 1 };
+}
+
+/** The status fields that describe the certificate currently in the Secret. */
+function certificateFacts(info: CertificateInfo, renewalTime: Date): CertificateStatus {
   return {
-    ...status,
     notBefore: toRFC3339(info.notBefore),
     notAfter: toRFC3339(info.notAfter),
     renewalTime: toRFC3339(renewalTime),
     serialNumber: info.serialNumber,
     fingerprintSHA256: info.fingerprintSHA256,
-    revision: status.revision ?? 1,
   };
 }
 
