@@ -20,6 +20,9 @@ export const DEFAULT_DURATION = "8400h";
 /** 60 days before expiry, the default renewal point. */
 export const DEFAULT_RENEW_BEFORE = "1440h";
 
+/** Expiry notice window when a profile sets none: 60 days, as the seed platforms warn. */
+export const DEFAULT_EXPIRY_NOTICE = "1440h";
+
 export const durationString = z
   .string()
   .max(24)

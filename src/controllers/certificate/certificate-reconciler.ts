@@ -4,7 +4,7 @@
 // keystore/JWKS outputs and the expiry notice hang off the same flow.
 import type { CertificateStatus } from "../../api/certificate.ts";
 import { getCondition, setCondition } from "../../api/conditions.ts";
-import { DEFAULT_RENEW_BEFORE, parseDuration } from "../../api/duration.ts";
+import { DEFAULT_EXPIRY_NOTICE, parseDuration } from "../../api/duration.ts";
 import { parseCertificate, type Certificate } from "../../api/resources.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
 import { CERTIFICATES } from "../../kube/certwright-resources.ts";
@@ -62,7 +62,7 @@ interface Current {
   data: Record<string, string> | undefined;
 }
 
-const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_RENEW_BEFORE);
+const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_EXPIRY_NOTICE);
 
 export class CertificateReconciler implements Reconciler {
   private readonly d: CertificateReconcilerDeps;

@@ -13,7 +13,7 @@ import type { ResourceType } from "../../kube/resources.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
 import type { ConnectorRegistry } from "../connector-registry.ts";
-import { sameStatus } from "../certificate/status.ts";
+import { mergePatchOf, sameStatus } from "../certificate/status.ts";
 
 export interface ProfileReconcilerDeps {
   kind: "RAProfile" | "ClusterRAProfile";
@@ -42,7 +42,7 @@ export class ProfileReconciler implements Reconciler {
     const { status, retry, refreshInMs } = await this.evaluate(raw, before);
     if (retry) rc.log.warn({ reason: status.conditions?.[0]?.reason }, "RA profile not ready");
     if (!sameStatus(before, status)) {
-      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", status);
+      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
     }
     // A retryable failure (e.g. the CA Secret could not be written) goes back with back-off.
