@@ -204,6 +204,28 @@ describe("LeaderElector", () => {
     expect(lease.lease?.record.holderIdentity).toBe("a");
   });
 
+  it("hands the lease back when it is won just as acquire is aborted", async () => {
+    const { clock, lease, make } = setup();
+    const a = make("a");
+    let letGo = () => {};
+    const get = a.store.get.bind(a.store);
+    const held = new Promise<void>((r) => (letGo = r));
+    a.store.get = async (s) => {
+      await held; // the first read is still in flight when acquire is aborted
+      return get(s);
+    };
+    const ac = new AbortController();
+    const p = a.elector.acquire(ac.signal);
+    ac.abort(new Error("stopping"));
+    await expect(p).rejects.toThrow("stopping");
+    letGo();
+    await flush();
+    expect(lease.writes.map((w) => w.record.holderIdentity)).toEqual(["a", ""]);
+    expect(a.elector.isLeader()).toBe(false);
+    await advance(clock, 10_000);
+    expect(lease.writes).toHaveLength(2);
+  });
+
   it("refuses timings where the leader could outlive its lease", () => {
     const { clock, lease } = setup();
     const store = lease.view("a");

@@ -79,7 +79,7 @@ export class LeaderElector implements LeaderGate {
         this.tryAcquireOrRenew(false, signal).then(
           (ok) => {
             if (signal.aborted) {
-              if (ok) void this.giveBack(); // won just as we were told to stop: hand it back
+              if (ok) this.handBack(); // won just as we were told to stop
             } else if (ok) {
               this.becomeLeader(started);
               finish();
@@ -111,8 +111,13 @@ export class LeaderElector implements LeaderGate {
     this.o.log?.info({ lease: this.o.store.description }, "Released leader lease");
   }
 
+  private handBack(): void {
+    this.giveBack().catch((err: unknown) => this.o.log?.warn({ err: errorMessage(err), lease: this.o.store.description }, "Releasing lease failed"));
+  }
+
+  // Reads afresh: an aborted renew may still have been applied, leaving our last version stale.
   private async giveBack(): Promise<void> {
-    const seen = this.observed;
+    const seen = await this.o.store.get();
     if (seen?.record.holderIdentity !== this.o.identity) return;
     const now = this.o.clock.now();
     const record: LeaseRecord = {
@@ -160,7 +165,13 @@ export class LeaderElector implements LeaderGate {
     if (!this.leading) return;
     this.stopRenewing();
     this.o.log?.error({ lease: this.o.store.description, reason }, "Lost leader lease");
-    for (const cb of this.lostCallbacks) cb();
+    for (const cb of this.lostCallbacks) {
+      try {
+        cb();
+      } catch (err) {
+        this.o.log?.error({ err: errorMessage(err) }, "onLost callback failed");
+      }
+    }
   }
 
   /** No timer and no request of ours is left that could write the lease. */
