@@ -60,7 +60,7 @@ export function createOperator(o: OperatorOptions): Operator {
 
   const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
   const connectors = new ConnectorRegistry(o.client, () => o.clock.now());
-  const crls = new CrlPublisher(o.client);
+  const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now());
   const profileControllers = new Map<string, Controller>();
   const lookup: ProfileLookup = {
     raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),

@@ -11,6 +11,7 @@ import { CONFIG_MAPS, EVENTS, SECRETS } from "../../src/kube/resources.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
 import { startHealthServer } from "../../src/observability/http-server.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
+import { CrlPublisher } from "../../src/controllers/profiles/crl-publisher.ts";
 import { buildCsr } from "../../src/pki/csr.ts";
 import { generatePrivateKey } from "../../src/pki/keys.ts";
 import { openssl, run, withFiles } from "../../src/pki/testing/openssl.ts";
@@ -114,6 +115,11 @@ describe("mTLS with revocation", () => {
     } finally {
       await health.close();
     }
+    // A replica that is not the leader never published, and serves the CRL from the ConfigMap.
+    const follower = new CrlPublisher(client, "certwright-system", () => op.clock.now());
+    const res = await follower.route()({ path: `/crl/${ns}/ca.crl`, query: new URLSearchParams(), headers: {} });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(res.body).equals(op.operator.crls.served.get(`/crl/${ns}/ca.crl`)!)).toBe(true);
   });
 
   it("the CRL is re-signed before its nextUpdate, with a larger CRL number and the same entries", async () => {

@@ -25,23 +25,48 @@ export interface CrlTarget {
   path: string;
 }
 
+/** How long a replica that does not publish (a follower) serves a CRL it read before reading again. */
+const FOLLOWER_CACHE_MS = 30_000;
+
 export class CrlPublisher {
   private readonly client: KubeClient;
+  private readonly clusterResourceNamespace: string;
+  private readonly now: () => Date;
   /** Path -> DER of the latest CRL, for the HTTP endpoint. */
   readonly served = new Map<string, Buffer>();
+  private readonly readBack = new Map<string, { der: Buffer; at: number }>();
 
-  constructor(client: KubeClient) {
+  constructor(client: KubeClient, clusterResourceNamespace: string, now: () => Date) {
     this.client = client;
+    this.clusterResourceNamespace = clusterResourceNamespace;
+    this.now = now;
   }
 
-  /** Serves each published CRL in DER (application/pkix-crl), as CRL distribution points expect. */
+  /**
+   * Serves each CRL in DER (application/pkix-crl), as CRL distribution points expect. The leader
+   * serves what it published; other replicas behind the same Service read the ConfigMap.
+   */
   route(): RouteHandler {
-    return (req) => {
-      const der = this.served.get(req.path);
+    return async (req) => {
+      const der = this.served.get(req.path) ?? (await this.fromConfigMap(req.path));
       return der
         ? { status: 200, contentType: "application/pkix-crl", body: der }
         : { status: 404, contentType: "text/plain; charset=utf-8", body: "no such CRL\n" };
     };
+  }
+
+  private async fromConfigMap(path: string): Promise<Buffer | undefined> {
+    const m = /^\/crl\/(?:([a-z0-9-]+)\/)?([a-z0-9.-]+)\.crl$/.exec(path);
+    if (!m) return undefined;
+    const hit = this.readBack.get(path);
+    const now = this.now().getTime();
+    if (hit && now - hit.at < FOLLOWER_CACHE_MS) return hit.der;
+    const cm = await this.client.find<ConfigMap>(CONFIG_MAPS, m[1] ?? this.clusterResourceNamespace, `${m[2]}-crl`);
+    const pem = cm?.data?.["ca.crl"];
+    if (!pem) return undefined;
+    const der = toDer(pem);
+    this.readBack.set(path, { der, at: now });
+    return der;
   }
 
   /** Publishes when needed; returns ms until the CRL should be refreshed. */

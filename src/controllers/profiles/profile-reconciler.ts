@@ -40,7 +40,8 @@ export class ProfileReconciler implements Reconciler {
     if (!raw) return {};
     const before = (raw as { status?: RAProfileStatus }).status ?? {};
     const { status, retry, refreshInMs } = await this.evaluate(raw, before);
-    if (retry) rc.log.warn({ reason: status.conditions?.[0]?.reason }, "RA profile not ready");
+    const ready = status.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status === "False") rc.log.warn({ reason: ready.reason, err: ready.message }, "RA profile not ready");
     if (!sameStatus(before, status)) {
       await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
