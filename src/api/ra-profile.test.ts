@@ -19,7 +19,17 @@ describe("raProfileSpecSchema", () => {
   });
 
   it("lists the authority types", () => {
-    expect(authorityTypes).toEqual(["local"]);
+    expect(authorityTypes).toEqual(["local", "acme"]);
+  });
+
+  it("accepts an acme authority and defaults the account key's data key", () => {
+    const spec = raProfileSpecSchema.parse({
+      authority: { type: "acme", acme: { server: "https://acme.example/dir", accountKeySecretRef: { name: "acme-account" } } },
+    });
+    expect(spec.authority).toEqual({
+      type: "acme",
+      acme: { server: "https://acme.example/dir", accountKeySecretRef: { name: "acme-account", key: "tls.key" } },
+    });
   });
 
   it("accepts a full policy", () => {
@@ -45,7 +55,7 @@ describe("raProfileSpecSchema", () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ["unknown authority type", { authority: { type: "acme", acme: {} } }, /authority.type/],
+    ["unknown authority type", { authority: { type: "stepca", stepca: {} } }, /authority.type/],
     ["authority member missing", { authority: { type: "local" } }, /authority.local/],
     ["min > max", { policy: { minDuration: "10h", maxDuration: "1h" } }, /policy.minDuration: minDuration must not exceed maxDuration/],
     ["default above max", { defaults: { duration: "9000h" }, policy: { maxDuration: "8400h" } }, /defaults.duration: defaults.duration must not exceed/],
@@ -56,6 +66,8 @@ describe("raProfileSpecSchema", () => {
     ["bad default key", { defaults: { privateKey: { algorithm: "ECDSA", size: 2048 } } }, /ECDSA key size/],
     ["bad CIDR", { policy: { ipAddresses: ["10.0.0.0/40"] } }, /policy.ipAddresses.0: must be a CIDR/],
     ["required not allowed", { policy: { allowedSubjectAttributes: ["commonName"], requiredSubjectAttributes: ["uid"] } }, /required subject attribute must also be allowed/],
+    ["acme without account key", { authority: { type: "acme", acme: { server: "https://a.example/dir" } } }, /accountKeySecretRef/],
+    ["acme server not a URL", { authority: { type: "acme", acme: { server: "ftp://a", accountKeySecretRef: { name: "k" } } } }, /http or https URL/],
     ["bad CRL URL", { authority: { type: "local", local: { caSecretName: "ca", crlDistributionPoints: ["ldap://x"] } } }, /http or https URL/],
   ])("refuses %s", (_name, patch, want) => {
     expect(problems({ ...base, ...patch })).toMatch(want);

@@ -2,7 +2,7 @@
 // the policy it enforces, and what happens to superseded certificates.
 import { z } from "zod";
 import { withRules, type CelRule } from "./cel-rules.ts";
-import { httpUrl, objectName } from "./common.ts";
+import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { durationString, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
@@ -17,7 +17,7 @@ import {
   RSA_KEY_SIZES,
 } from "./x509.ts";
 
-// Each authority type is one member named after its `type`. Add acme, stepca, http,
+// Each authority type is one member named after its `type`. Add stepca, http,
 // manual as further members: the CRD generator folds the union into one object with a
 // CEL rule "exactly the member named by type is set".
 export const localAuthoritySchema = z.object({
@@ -33,7 +33,26 @@ export const localAuthoritySchema = z.object({
     .describe("An in-cluster CA whose key pair lives in a Secret."),
 });
 
-export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema]);
+export const acmeAuthoritySchema = z.object({
+  type: z.literal("acme").describe("Which CA connector; the member of the same name configures it."),
+  acme: z
+    .object({
+      server: httpUrl.describe("Directory URL of the ACME server (RFC 8555)."),
+      email: z.string().min(3).max(253).optional().describe("Contact address registered with the ACME account."),
+      accountKeySecretRef: z
+        .object({
+          name: objectName.describe("Secret holding the ACME account key; created with a new key when missing."),
+          key: secretKey.default("tls.key").describe("Key in the Secret's data that holds the PEM private key."),
+        })
+        .describe("Where the ACME account key lives."),
+      caBundleSecretRef: secretKeySelector
+        .optional()
+        .describe("PEM bundle to trust for the server's HTTPS; unset means the system roots."),
+    })
+    .describe("An ACME (RFC 8555) server such as Let's Encrypt, reached over HTTPS."),
+});
+
+export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema, acmeAuthoritySchema]);
 export type Authority = z.output<typeof authoritySchema>;
 export type AuthorityType = Authority["type"];
 export const authorityTypes = authoritySchema.options.map((o) => o.shape.type.value);

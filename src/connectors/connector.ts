@@ -30,11 +30,19 @@ export interface RevokeRequest {
   serialNumber: string;
   reason: RevocationReason;
   revokedAt: Date;
+  /** The certificate itself when the caller has it: authorities that revoke by certificate (ACME) need it. */
+  certificatePem?: string;
 }
 
 export interface Connector {
   readonly type: string;
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * Whether issued certificates carry exactly the requested subject, validity and the type's key
+   * usages. ACME servers choose these themselves; then only names and key are compared, or every
+   * reconcile would re-issue.
+   */
+  readonly exactIssuance: boolean;
   /** Makes the authority usable (e.g. creates the local CA on first use) and returns its CA certificate. */
   prepare(): Promise<{ caPem: string }>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;

@@ -2,15 +2,18 @@
 // adding an authority type without a connector is a compile error.
 import type { Authority } from "../api/ra-profile.ts";
 import type { Connector, SecretStore } from "./connector.ts";
+import { AcmeConnector } from "./acme/acme-connector.ts";
 import { LocalConnector } from "./local/local-connector.ts";
 
 export function createConnector(authority: Authority, store: SecretStore, now: () => Date): Connector {
   switch (authority.type) {
     case "local":
       return new LocalConnector(authority.local, store, now);
+    case "acme":
+      return new AcmeConnector(authority.acme, store, now);
     default: {
-      const never: never = authority.type;
-      throw new Error(`unknown authority type ${String(never)}`);
+      const never: never = authority;
+      throw new Error(`unknown authority type ${String((never as { type?: unknown }).type)}`);
     }
   }
 }

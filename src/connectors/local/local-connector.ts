@@ -42,6 +42,7 @@ const DAY = 24 * 3600 * 1000;
 export class LocalConnector implements Connector {
   readonly type = "local";
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke", "crl"]);
+  readonly exactIssuance = true;
   private readonly config: LocalAuthorityConfig;
   private readonly store: SecretStore;
   private readonly now: () => Date;

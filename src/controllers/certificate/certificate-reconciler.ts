@@ -16,6 +16,7 @@ import { decodeSecretData } from "../../kube/secret-store.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
+import { inspectCertificate, splitPemBundle } from "../../pki/inspect.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
@@ -152,7 +153,8 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       caError = e;
     }
-    const existing = await existingFrom(current.data, { type: desired.type, caPem });
+    desired.exactAuthority = connector.exactIssuance;
+    const existing = await existingFrom(current.data, { type: desired.type, caPem, exactUsages: connector.exactIssuance });
     const now = this.now();
     const revokedReason = revokedReasonOf(ctx.status, existing?.certificate?.serialNumber);
     const decision = decide(desired, { secret: existing, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
@@ -193,7 +195,7 @@ export class CertificateReconciler implements Reconciler {
       this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret));
       const renewal = renewalTimeOf(out.info, desired.renewBeforeMs);
       let status = issuedStatus(ctx.status, out.info, renewal, { renewalRequestId: desired.renewalRequest?.id });
-      status = await this.revokeSuperseded(ctx, profile, connector, status);
+      status = await this.revokeSuperseded(ctx, profile, connector, status, leafWithSerial(current.data, ctx.status.serialNumber));
       status = markExpired(status, started);
       status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${out.info.serialNumber}, expires ${out.info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
       status = { ...status, conditions: setCondition(status.conditions, { type: "ExpiryNotice", status: "False", reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation }, this.now()) };
@@ -210,7 +212,7 @@ export class CertificateReconciler implements Reconciler {
   }
 
   /** After a renewal, revoke the certificate it replaced when the profile says so. */
-  private async revokeSuperseded(ctx: Ctx, profile: ResolvedProfile, connector: Connector, status: CertificateStatus): Promise<CertificateStatus> {
+  private async revokeSuperseded(ctx: Ctx, profile: ResolvedProfile, connector: Connector, status: CertificateStatus, previousPem: string | undefined): Promise<CertificateStatus> {
     const previous = ctx.status.serialNumber;
     if (profile.spec.revocation.onSupersede !== "Revoke" || !previous || revokedReasonOf(ctx.status, previous)) return status;
     if (!connector.capabilities.has("revoke")) {
@@ -219,7 +221,7 @@ export class CertificateReconciler implements Reconciler {
     }
     try {
       const at = this.now();
-      await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at });
+      await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at, certificatePem: previousPem });
       this.event(ctx.cert, "Normal", "Revoked", `superseded serial ${previous} revoked (superseded)`);
       this.d.onRevoked?.(profile);
       return markRevoked(status, previous, "superseded", at);
@@ -285,7 +287,7 @@ export class CertificateReconciler implements Reconciler {
     }
     try {
       const at = this.now();
-      await connector.revoke({ serialNumber: serial, reason, revokedAt: at });
+      await connector.revoke({ serialNumber: serial, reason, revokedAt: at, certificatePem: this.issuedPem(ctx.cert, serial) });
       this.event(ctx.cert, "Normal", "Revoked", `serial ${serial} revoked (${reason})`);
       this.d.onRevoked?.(profile);
       return this.revoked(ctx, markRevoked(ctx.status, serial, reason, at), serial, reason);
@@ -312,7 +314,7 @@ export class CertificateReconciler implements Reconciler {
       } else {
         const connector = this.d.connectors.get(profile);
         try {
-          await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now() });
+          await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now(), certificatePem: this.issuedPem(cert, serial) });
           this.event(cert, "Normal", "Revoked", `serial ${serial} revoked on deletion (cessationOfOperation)`);
           this.d.onRevoked?.(profile);
         } catch (e) {
@@ -365,6 +367,12 @@ export class CertificateReconciler implements Reconciler {
     if (!s.failedIssuanceAttempts || !s.nextRetryTime || s.observedGeneration !== ctx.generation) return undefined;
     const left = new Date(s.nextRetryTime).getTime() - now.getTime();
     return left > 0 ? left : undefined;
+  }
+
+  /** The certificate with this serial, when the Secret still holds it (ACME revokes by certificate). */
+  private issuedPem(cert: Certificate, serial: string): string | undefined {
+    const secret = this.secretOf(cert);
+    return leafWithSerial(secret ? decodeSecretData(secret) : undefined, serial);
   }
 
   private rememberSecret(cert: Certificate, written: SecretObject): void {
@@ -428,6 +436,16 @@ export class CertificateReconciler implements Reconciler {
 
   private now(): Date {
     return this.d.clock.now();
+  }
+}
+
+function leafWithSerial(data: Record<string, string> | undefined, serial: string | undefined): string | undefined {
+  const leaf = splitPemBundle(data?.["tls.crt"] ?? "")[0];
+  if (!leaf || !serial) return undefined;
+  try {
+    return inspectCertificate(leaf).serialNumber === serial ? leaf : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -55,6 +55,8 @@ describe("decide", () => {
     ["one second before renewal", desired, good, new Date(notAfter.getTime() - 60 * DAY - 1000), "upToDate"],
     ["at renewal time", desired, good, new Date(notAfter.getTime() - 60 * DAY), "Expiring"],
     ["revoked", desired, { ...good, revokedReason: "keyCompromise" }, at(10), "Revoked"],
+    ["ACME chose its own validity and subject", { ...desired, durationMs: 90 * DAY, subject: "", exactAuthority: false }, good, at(10), "upToDate"],
+    ["ACME certificate lacks a requested name", { ...desired, exactAuthority: false, sans: { ...desired.sans, dnsNames: ["b.example.com"] } }, good, at(10), "SpecChanged"],
   ];
   it.each(table)("%s", (_name, d, e, now, want) => {
     const got = decide(d, e, now);

@@ -18,6 +18,11 @@ export interface Desired {
   rotationPolicy: "Always" | "Never";
   external: boolean;
   renewalRequest?: { id: string; rekey: boolean };
+  /**
+   * False when the authority decides validity and subject itself (ACME): then neither is compared,
+   * or every reconcile would re-issue.
+   */
+  exactAuthority?: boolean;
 }
 
 export interface Existing {
@@ -136,10 +141,10 @@ export function specDifferences(d: Desired, e: Existing): string[] {
   const c = e.secret?.certificate;
   if (!c) return [];
   const checks: [string, boolean][] = [
-    ["subject", c.subjectCanonical !== d.subject],
+    ["subject", d.exactAuthority !== false && c.subjectCanonical !== d.subject],
     ...SAN_KINDS.map((k): [string, boolean] => [k, !sameSet(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses")]),
     ["type", !e.secret?.usagesMatchType],
-    ["duration", c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs],
+    ["duration", d.exactAuthority !== false && c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs],
     ["privateKey", !d.external && e.secret?.key !== undefined && !sameKeySpec(e.secret.key, d.key)],
   ];
   return checks.filter(([, differs]) => differs).map(([name]) => name);

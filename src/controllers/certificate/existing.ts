@@ -8,7 +8,12 @@ import type { Existing } from "./decide.ts";
 
 export async function existingFrom(
   data: Record<string, string> | undefined,
-  ctx: { type: CertificateType; caPem: string | undefined },
+  ctx: {
+    type: CertificateType;
+    caPem: string | undefined;
+    /** Our own CA sets exactly the type's usages; other authorities (ACME) may add some. */
+    exactUsages: boolean;
+  },
 ): Promise<NonNullable<Existing["secret"]> | undefined> {
   if (!data) return undefined;
   const crt = data["tls.crt"] ?? "";
@@ -27,8 +32,8 @@ export async function existingFrom(
     out.certificate = { ...info, subjectCanonical: subjectOfCertificate(leaf) };
     const keyAlg = describeKey(leaf).algorithm;
     const want = usagesForType(ctx.type, keyAlg);
-    out.usagesMatchType =
-      sameMembers(info.keyUsages, want.keyUsages) && sameMembers(info.extKeyUsages, want.extKeyUsages);
+    const fits = ctx.exactUsages ? sameMembers : includesAll;
+    out.usagesMatchType = fits(info.keyUsages, want.keyUsages) && fits(info.extKeyUsages, want.extKeyUsages);
     out.issuedByCurrentCa = ctx.caPem ? await verifyIssuedBy(leaf, ctx.caPem).catch(() => false) : true;
   } catch {
     return out;
@@ -42,6 +47,10 @@ export async function existingFrom(
     }
   }
   return out;
+}
+
+function includesAll(have: readonly string[], want: readonly string[]): boolean {
+  return want.every((x) => have.includes(x));
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

@@ -1,0 +1,248 @@
+// An RFC 8555 client for one account: directory, nonces, account, orders, authorizations,
+// finalization, download and revocation. It speaks HTTP through an injected fetch and waits
+// through an injected sleep, so every poll is bounded and tests never sleep for real.
+import type { KeyObject } from "node:crypto";
+import { ConnectorError } from "../connector.ts";
+import type { FetchLike, HttpResponse } from "./http.ts";
+import { jwkThumbprint, publicJwk, signJws, type JwsSigner } from "./jws.ts";
+import { problemError, type ProblemDocument } from "./problem.ts";
+
+export interface Directory {
+  newNonce: string;
+  newAccount: string;
+  newOrder: string;
+  revokeCert: string;
+}
+
+export interface Identifier {
+  type: "dns" | "ip";
+  value: string;
+}
+
+type Status = "pending" | "ready" | "processing" | "valid" | "invalid" | "revoked" | "deactivated" | "expired";
+
+export interface Order {
+  status: Status;
+  identifiers: Identifier[];
+  authorizations: string[];
+  finalize: string;
+  certificate?: string;
+  error?: ProblemDocument;
+}
+
+interface Challenge {
+  type: string;
+  url: string;
+  token: string;
+  status: Status;
+  error?: ProblemDocument;
+}
+
+interface Authorization {
+  status: Status;
+  identifier: Identifier;
+  challenges: Challenge[];
+}
+
+export interface AcmeClientOptions {
+  directoryUrl: string;
+  accountKey: KeyObject;
+  fetch: FetchLike;
+  sleep: (ms: number) => Promise<void>;
+  /** Polls of an authorization or order before giving up (retryably). */
+  pollAttempts?: number;
+  pollIntervalMs?: number;
+  /** Serves /.well-known/acme-challenge/{token} before the server is told to look (RFC 8555 §8.3). */
+  presentHttp01?: Http01Presenter;
+}
+
+export type Http01Presenter = (c: { identifier: Identifier; token: string; keyAuthorization: string }) => Promise<void>;
+
+interface Reply {
+  status: number;
+  headers: HttpResponse["headers"];
+  body: string;
+}
+
+const JOSE = { "content-type": "application/jose+json" };
+
+export class AcmeClient {
+  private readonly opts: Required<Omit<AcmeClientOptions, "presentHttp01">> & Pick<AcmeClientOptions, "presentHttp01">;
+  private directoryPromise: Promise<Directory> | undefined;
+  private readonly nonces: string[] = [];
+  private accountUrl: string | undefined;
+
+  constructor(opts: AcmeClientOptions) {
+    this.opts = { ...opts, pollAttempts: opts.pollAttempts ?? 30, pollIntervalMs: opts.pollIntervalMs ?? 1000 };
+  }
+
+  directory(): Promise<Directory> {
+    this.directoryPromise ??= this.fetchDirectory().catch((e: unknown) => {
+      this.directoryPromise = undefined; // a failed lookup is retried by the next call
+      throw e;
+    });
+    return this.directoryPromise;
+  }
+
+  /** Finds the account of our key, or creates it (agreeing to the terms of service). */
+  async account(email: string | undefined): Promise<string> {
+    if (this.accountUrl) return this.accountUrl;
+    const dir = await this.directory();
+    const jwk = { jwk: publicJwk(this.opts.accountKey) };
+    let reply: Reply;
+    try {
+      reply = await this.post(dir.newAccount, { onlyReturnExisting: true }, jwk);
+    } catch (e) {
+      if (!(e instanceof ConnectorError) || e.reason !== "accountDoesNotExist") throw e;
+      const contact = email ? [`mailto:${email}`] : undefined;
+      reply = await this.post(dir.newAccount, { termsOfServiceAgreed: true, contact }, jwk);
+    }
+    this.accountUrl = location(reply, "newAccount");
+    return this.accountUrl;
+  }
+
+  async newOrder(identifiers: Identifier[]): Promise<{ url: string; order: Order }> {
+    const reply = await this.post((await this.directory()).newOrder, { identifiers });
+    return { url: location(reply, "newOrder"), order: parse<Order>(reply) };
+  }
+
+  /** Brings one authorization to valid: answers its http-01 challenge and polls. */
+  async authorize(authzUrl: string): Promise<void> {
+    let authz = parse<Authorization>(await this.post(authzUrl, undefined));
+    if (authz.status === "valid") return; // reused from an earlier order
+    if (authz.status === "pending") {
+      const challenge = authz.challenges.find((c) => c.type === "http-01");
+      if (!challenge) {
+        throw new ConnectorError("NoSupportedChallenge", `no http-01 challenge offered for ${authz.identifier.value}`, false);
+      }
+      const keyAuthorization = `${challenge.token}.${jwkThumbprint(publicJwk(this.opts.accountKey))}`;
+      await this.opts.presentHttp01?.({ identifier: authz.identifier, token: challenge.token, keyAuthorization });
+      await this.post(challenge.url, {});
+    }
+    authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${authz.identifier.value}`);
+    if (authz.status !== "valid") {
+      const failed = authz.challenges.find((c) => c.error)?.error;
+      if (failed) throw problemError(failed, 403);
+      throw new ConnectorError("AuthorizationFailed", `authorization of ${authz.identifier.value} is ${authz.status}`, false);
+    }
+  }
+
+  /** Sends the CSR and waits until the certificate is ready; returns the finished order. */
+  async finalize(orderUrl: string, order: Order, csrDer: Buffer): Promise<Order> {
+    let current = order;
+    if (current.status === "pending") current = await this.poll(orderUrl, (o: Order) => o.status !== "pending", "order");
+    if (current.status === "ready") current = parse<Order>(await this.post(current.finalize, { csr: csrDer.toString("base64url") }));
+    if (current.status === "processing") current = await this.poll(orderUrl, (o: Order) => o.status !== "processing", "order");
+    if (current.status !== "valid" || !current.certificate) {
+      if (current.error) throw problemError(current.error, 403);
+      throw new ConnectorError("OrderFailed", `the order ended ${current.status}`, false);
+    }
+    return current;
+  }
+
+  /** The certificate chain as served: leaf first, PEM. */
+  async downloadChain(certificateUrl: string): Promise<string> {
+    const reply = await this.post(certificateUrl, undefined, undefined, { accept: "application/pem-certificate-chain" });
+    return reply.body;
+  }
+
+  /** Revokes by certificate (DER), as the owning account. A certificate already revoked is success. */
+  async revoke(certificateDer: Buffer, reasonCode: number): Promise<void> {
+    const dir = await this.directory();
+    try {
+      await this.post(dir.revokeCert, { certificate: certificateDer.toString("base64url"), reason: reasonCode });
+    } catch (e) {
+      if (e instanceof ConnectorError && e.reason === "alreadyRevoked") return;
+      throw e;
+    }
+  }
+
+  private async fetchDirectory(): Promise<Directory> {
+    const res = await this.send(this.opts.directoryUrl, { method: "GET" });
+    const body = await res.text();
+    if (res.status !== 200) throw replyError({ status: res.status, headers: res.headers, body }, "directory");
+    const dir = JSON.parse(body) as Partial<Directory>;
+    if (!dir.newNonce || !dir.newAccount || !dir.newOrder || !dir.revokeCert) {
+      throw new ConnectorError("InvalidDirectory", `${this.opts.directoryUrl} is not an ACME directory`, false);
+    }
+    return dir as Directory;
+  }
+
+  private async poll<T extends { status: Status }>(url: string, done: (v: T) => boolean, what: string): Promise<T> {
+    for (let attempt = 0; attempt < this.opts.pollAttempts; attempt++) {
+      const value = parse<T>(await this.post(url, undefined));
+      if (done(value)) return value;
+      await this.opts.sleep(this.opts.pollIntervalMs);
+    }
+    throw new ConnectorError("Timeout", `${what} not finished after ${this.opts.pollAttempts} polls`, true);
+  }
+
+  /**
+   * One signed POST (payload undefined = POST-as-GET). A badNonce is retried once with the
+   * fresh nonce the refusal carried, as RFC 8555 §6.5 intends.
+   */
+  private async post(url: string, payload: unknown, signer?: JwsSigner, headers: Record<string, string> = {}): Promise<Reply> {
+    for (let attempt = 0; ; attempt++) {
+      const nonce = await this.nonce();
+      const kid = signer ?? { kid: this.requireAccount() };
+      const body = JSON.stringify(signJws(this.opts.accountKey, kid, url, nonce, payload));
+      const res = await this.send(url, { method: "POST", headers: { ...JOSE, ...headers }, body });
+      const reply = { status: res.status, headers: res.headers, body: await res.text() };
+      if (reply.status < 400) return reply;
+      const error = replyError(reply, url);
+      if (error.reason === "badNonce" && attempt === 0) continue;
+      throw error;
+    }
+  }
+
+  private requireAccount(): string {
+    if (!this.accountUrl) throw new Error("ACME account not registered yet");
+    return this.accountUrl;
+  }
+
+  private async nonce(): Promise<string> {
+    const pooled = this.nonces.pop();
+    if (pooled) return pooled;
+    const res = await this.send((await this.directory()).newNonce, { method: "HEAD" });
+    const nonce = res.headers.get("replay-nonce");
+    if (!nonce) throw new ConnectorError("NoNonce", "the ACME server sent no Replay-Nonce", true);
+    return nonce;
+  }
+
+  /** Every reply may carry a fresh nonce; keep it for the next request. */
+  private async send(url: string, init: Parameters<FetchLike>[1]): Promise<HttpResponse> {
+    let res: HttpResponse;
+    try {
+      res = await this.opts.fetch(url, init);
+    } catch (e) {
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      throw new ConnectorError("Unreachable", `cannot reach ${url}: ${cause ?? (e as Error).message}`, true);
+    }
+    const nonce = res.headers.get("replay-nonce");
+    if (nonce) this.nonces.push(nonce);
+    return res;
+  }
+}
+
+function parse<T>(reply: Reply): T {
+  return JSON.parse(reply.body) as T;
+}
+
+function location(reply: Reply, what: string): string {
+  const url = reply.headers.get("location");
+  if (!url) throw new ConnectorError("InvalidResponse", `the ACME ${what} reply has no Location`, true);
+  return url;
+}
+
+/** A problem document when the server sent one, otherwise the bare HTTP status. */
+function replyError(reply: Reply, url: string): ConnectorError {
+  const type = reply.headers.get("content-type") ?? "";
+  if (type.includes("application/problem+json")) {
+    try {
+      return problemError(JSON.parse(reply.body) as ProblemDocument, reply.status);
+    } catch {
+      // fall through: an unparseable problem is reported by status
+    }
+  }
+  return problemError({ detail: `HTTP ${reply.status} from ${url}` }, reply.status);
+}

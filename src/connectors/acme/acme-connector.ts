@@ -1,0 +1,156 @@
+// A CA reached over ACME (RFC 8555). The account key lives in a Secret (created on first use);
+// each issuance is one order for the request's DNS names and IP addresses, answered through
+// http-01, finalized with the request's CSR. The server decides the validity period, and
+// ACME has no CRL to publish, so this connector issues, renews and revokes, nothing more.
+import { inspectCertificate } from "../../pki/inspect.ts";
+import { REVOCATION_REASON_CODES } from "../../pki/crl.ts";
+import { pemDecode } from "../../pki/pem.ts";
+import { canonicalIp } from "../../pki/san.ts";
+import {
+  ConnectorError,
+  unsupported,
+  type Capability,
+  type Connector,
+  type IssuedCertificate,
+  type IssueRequest,
+  type PublishedCrl,
+  type RevokeRequest,
+  type SecretStore,
+} from "../connector.ts";
+import { loadOrCreateAccountKey, readCaBundle, type SecretKeyRef } from "./account-key.ts";
+import { AcmeClient, type Http01Presenter, type Identifier } from "./acme-client.ts";
+import { splitChain } from "./chain.ts";
+import { httpClient, type FetchLike } from "./http.ts";
+
+export interface AcmeAuthorityConfig {
+  server: string;
+  email?: string | undefined;
+  accountKeySecretRef: SecretKeyRef;
+  caBundleSecretRef?: SecretKeyRef | undefined;
+}
+
+export interface AcmeConnectorOptions {
+  /** Replaces the HTTP client (tests); by default undici, trusting caBundleSecretRef when set. */
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+  pollAttempts?: number;
+  pollIntervalMs?: number;
+  /** Publishes http-01 key authorizations; without it the server must validate on its own. */
+  presentHttp01?: Http01Presenter;
+}
+
+/** Certificates remembered for revocation by serial: ACME revokes by certificate, not serial. */
+const REMEMBERED = 10_000;
+
+export class AcmeConnector implements Connector {
+  readonly type = "acme";
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke"]);
+  readonly exactIssuance = false;
+  private readonly config: AcmeAuthorityConfig;
+  private readonly store: SecretStore;
+  private readonly options: AcmeConnectorOptions;
+  private client: Promise<AcmeClient> | undefined;
+  private readonly issued = new Map<string, Buffer>();
+
+  constructor(config: AcmeAuthorityConfig, store: SecretStore, _now: () => Date, options: AcmeConnectorOptions = {}) {
+    this.config = config;
+    this.store = store;
+    this.options = options;
+  }
+
+  /**
+   * Loads (or creates) the account key and registers the account. The CA certificate is
+   * always "": an ACME server names no fixed trust anchor up front, and its intermediates
+   * rotate, so comparing certificates against the last one seen would call good ones foreign.
+   */
+  async prepare(): Promise<{ caPem: string }> {
+    await this.ready();
+    return { caPem: "" };
+  }
+
+  async issue(req: IssueRequest): Promise<IssuedCertificate> {
+    const identifiers = identifiersOf(req);
+    const client = await this.ready();
+    const { url, order } = await client.newOrder(identifiers);
+    // Sequential on purpose: an order has few names, and a server's rate limits count requests.
+    for (const authz of order.authorizations) await client.authorize(authz);
+    const csrDer = csrToDer(req.csrPem);
+    const done = await client.finalize(url, order, csrDer);
+    const issued = await splitChain(await client.downloadChain(done.certificate!));
+    this.remember(issued.certificatePem);
+    return issued;
+  }
+
+  async revoke(req: RevokeRequest): Promise<void> {
+    const der = req.certificatePem ? pemDecode(req.certificatePem, ["CERTIFICATE"]).der : this.issued.get(normalizeSerial(req.serialNumber));
+    if (!der) {
+      throw new ConnectorError(
+        "CertificateUnknown",
+        `ACME revokes by certificate: serial ${req.serialNumber} came without one and was not issued by this process`,
+        false,
+      );
+    }
+    const client = await this.ready();
+    await client.revoke(der, REVOCATION_REASON_CODES[req.reason]);
+  }
+
+  crl(): Promise<PublishedCrl> {
+    return Promise.reject(unsupported(this.type, "crl"));
+  }
+
+  revokedCount(): Promise<number> {
+    return Promise.reject(unsupported(this.type, "crl"));
+  }
+
+  /** One client (key, directory, account) per connector; a failure is retried by the next call. */
+  private ready(): Promise<AcmeClient> {
+    this.client ??= this.connect().catch((e: unknown) => {
+      this.client = undefined;
+      throw e;
+    });
+    return this.client;
+  }
+
+  private async connect(): Promise<AcmeClient> {
+    const accountKey = await loadOrCreateAccountKey(this.store, this.config.accountKeySecretRef);
+    const ca = this.config.caBundleSecretRef ? await readCaBundle(this.store, this.config.caBundleSecretRef) : undefined;
+    const client = new AcmeClient({
+      directoryUrl: this.config.server,
+      accountKey,
+      fetch: this.options.fetch ?? httpClient(ca),
+      sleep: this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      pollAttempts: this.options.pollAttempts,
+      pollIntervalMs: this.options.pollIntervalMs,
+      presentHttp01: this.options.presentHttp01,
+    });
+    await client.account(this.config.email);
+    return client;
+  }
+
+  private remember(certificatePem: string): void {
+    if (this.issued.size >= REMEMBERED) this.issued.delete(this.issued.keys().next().value!);
+    const serial = normalizeSerial(inspectCertificate(certificatePem).serialNumber);
+    this.issued.set(serial, pemDecode(certificatePem, ["CERTIFICATE"]).der);
+  }
+}
+
+function identifiersOf(req: IssueRequest): Identifier[] {
+  const { dnsNames = [], ipAddresses = [], uris = [], emailAddresses = [] } = req.sans;
+  if (uris.length || emailAddresses.length) {
+    throw new ConnectorError("UnsupportedIdentifier", "ACME certifies DNS names and IP addresses only, not URIs or email addresses", false);
+  }
+  const ids: Identifier[] = [
+    ...dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...ipAddresses.map((value) => ({ type: "ip" as const, value: canonicalIp(value) })),
+  ];
+  if (!ids.length) throw new ConnectorError("NoIdentifiers", "ACME needs at least one DNS name or IP address", false);
+  return ids;
+}
+
+function csrToDer(csrPem: string): Buffer {
+  return pemDecode(csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der;
+}
+
+function normalizeSerial(serial: string): string {
+  return serial.toLowerCase().replace(/^0+/, "");
+}
