@@ -79,6 +79,28 @@ describe("examples", () => {
   });
 });
 
+describe("existing Secrets", () => {
+  it("takes over a Secret that already exists unlabelled, keeping its type and other keys", async () => {
+    await client.create(SECRETS, { metadata: { name: "pre-existing", namespace: ns }, type: "Opaque", data: encodeSecretData({ "app.conf": "x=1" }) });
+    await client.create(CERTIFICATES, {
+      metadata: { name: "takeover", namespace: ns },
+      spec: { raProfileRef: { name: "local-ca" }, type: "server", secretName: "pre-existing", dnsNames: ["takeover.example.com"], privateKey: { algorithm: "ECDSA", size: 256 } },
+    } as never);
+    await waitReady(client, ns, "takeover");
+    const s = await client.get<{ type?: string; metadata: { labels?: Record<string, string> } }>(SECRETS, ns, "pre-existing");
+    expect(s.type).toBe("Opaque");
+    expect(s.metadata.labels?.["certwright.dev/certificate-name"]).toBe("takeover");
+    const data = await secretData(client, ns, "pre-existing");
+    expect(data["app.conf"]).toBe("x=1");
+    await verifyChain(data, op.clock.now().getTime() / 1000 + 60);
+    // A re-issue keeps what is not ours.
+    const serial = (await getCert(client, ns, "takeover")).status!.serialNumber;
+    await client.patch(CERTIFICATES, ns, "takeover", { spec: { renewalRequest: { id: "again" } } });
+    await waitReady(client, ns, "takeover", (st) => st.serialNumber !== serial);
+    expect((await secretData(client, ns, "pre-existing"))["app.conf"]).toBe("x=1");
+  });
+});
+
 describe("re-issuance", () => {
   it("renews at the renewal time and not before (fake clock), with a new key by default", async () => {
     const before = await waitReady(client, ns, "example-server");

@@ -8,7 +8,13 @@ import { SECRETS } from "../../kube/resources.ts";
 import { encodeSecretData, MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
 
 export const CERTIFICATE_NAME_LABEL = "certwright.dev/certificate-name";
-export const OWNED_SECRETS_SELECTOR = `${CERTIFICATE_NAME_LABEL}`;
+
+/** The data keys certwright writes; every other key in the Secret belongs to someone else and stays. */
+const OWNED_KEYS = new Set(["tls.crt", "tls.key", "ca.crt", "tls.csr", "keystore.p12", "jwks.json"]);
+
+function foreignData(s: SecretObject | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(s?.data ?? {}).filter(([k]) => !OWNED_KEYS.has(k)));
+}
 
 export async function writeCertificateSecret(
   client: KubeClient,
@@ -28,15 +34,21 @@ export async function writeCertificateSecret(
   const body: SecretObject = {
     metadata: { name: cert.spec.secretName, namespace: ns, labels, annotations, resourceVersion: existing?.metadata.resourceVersion },
     type: existing?.type ?? "kubernetes.io/tls",
-    data: { "tls.key": "", ...encodeSecretData(data) },
+    data: { ...foreignData(existing), "tls.key": "", ...encodeSecretData(data) },
   };
   if (existing) return client.replace(SECRETS, body);
   try {
     return await client.create(SECRETS, body);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    // A Secret we did not know about (not labelled yet): take it over, keeping its other keys.
+    // A Secret we did not know about (not labelled yet): take it over, keeping its other keys,
+    // labels and its type (a Secret's type cannot change).
     const found = await client.get<SecretObject>(SECRETS, ns, cert.spec.secretName);
-    return client.replace(SECRETS, { ...body, data: { ...found.data, ...body.data }, metadata: { ...body.metadata, resourceVersion: found.metadata.resourceVersion } });
+    return client.replace(SECRETS, {
+      ...body,
+      type: found.type ?? body.type,
+      data: { ...foreignData(found), ...body.data },
+      metadata: { ...body.metadata, labels: { ...found.metadata.labels, ...labels }, resourceVersion: found.metadata.resourceVersion },
+    });
   }
 }
