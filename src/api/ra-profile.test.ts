@@ -19,7 +19,7 @@ describe("raProfileSpecSchema", () => {
   });
 
   it("lists the authority types", () => {
-    expect(authorityTypes).toEqual(["local", "acme"]);
+    expect(authorityTypes).toEqual(["local", "acme", "manual"]);
   });
 
   it("accepts an acme authority and defaults the account key's data key", () => {

@@ -52,7 +52,20 @@ export const acmeAuthoritySchema = z.object({
     .describe("An ACME (RFC 8555) server such as Let's Encrypt, reached over HTTPS."),
 });
 
-export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema, acmeAuthoritySchema]);
+export const manualAuthoritySchema = z.object({
+  type: z.literal("manual").describe("Which CA connector; the member of the same name configures it."),
+  manual: z
+    .object({
+      instructions: z
+        .string()
+        .max(1024)
+        .optional()
+        .describe("Shown with the published CSR: where to upload it, e.g. the ecosystem portal's URL."),
+    })
+    .describe("A person takes the published CSR to a CA portal (Raidiam Connect, Thredd) and hands the certificate back."),
+});
+
+export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema, acmeAuthoritySchema, manualAuthoritySchema]);
 export type Authority = z.output<typeof authoritySchema>;
 export type AuthorityType = Authority["type"];
 export const authorityTypes = authoritySchema.options.map((o) => o.shape.type.value);

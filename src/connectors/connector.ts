@@ -43,6 +43,11 @@ export interface Connector {
    * reconcile would re-issue.
    */
   readonly exactIssuance: boolean;
+  /**
+   * Issuance happens outside the operator: the CSR is published and a person hands the signed
+   * certificate back (the manual connector). issue() is then never called.
+   */
+  readonly handOff: boolean;
   /** Makes the authority usable (e.g. creates the local CA on first use) and returns its CA certificate. */
   prepare(): Promise<{ caPem: string }>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;

@@ -4,6 +4,7 @@ import type { Authority } from "../api/ra-profile.ts";
 import type { Connector, SecretStore } from "./connector.ts";
 import { AcmeConnector } from "./acme/acme-connector.ts";
 import { LocalConnector } from "./local/local-connector.ts";
+import { ManualConnector } from "./manual/manual-connector.ts";
 
 export function createConnector(authority: Authority, store: SecretStore, now: () => Date): Connector {
   switch (authority.type) {
@@ -11,6 +12,8 @@ export function createConnector(authority: Authority, store: SecretStore, now: (
       return new LocalConnector(authority.local, store, now);
     case "acme":
       return new AcmeConnector(authority.acme, store, now);
+    case "manual":
+      return new ManualConnector(authority.manual);
     default: {
       const never: never = authority;
       throw new Error(`unknown authority type ${String((never as { type?: unknown }).type)}`);

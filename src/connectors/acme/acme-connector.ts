@@ -46,6 +46,7 @@ export class AcmeConnector implements Connector {
   readonly type = "acme";
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke"]);
   readonly exactIssuance = false;
+  readonly handOff = false;
   private readonly config: AcmeAuthorityConfig;
   private readonly store: SecretStore;
   private readonly options: AcmeConnectorOptions;

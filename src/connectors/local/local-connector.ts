@@ -43,6 +43,7 @@ export class LocalConnector implements Connector {
   readonly type = "local";
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke", "crl"]);
   readonly exactIssuance = true;
+  readonly handOff = false;
   private readonly config: LocalAuthorityConfig;
   private readonly store: SecretStore;
   private readonly now: () => Date;

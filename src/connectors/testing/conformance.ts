@@ -47,6 +47,11 @@ export function connectorConformance(name: string, make: () => Promise<{ connect
       const { connector, now } = await make();
       const { caPem } = await connector.prepare();
       const req = await request(now);
+      if (connector.handOff) {
+        // A person issues (the manual connector); the connector itself must refuse, not pretend.
+        await expect(connector.issue(req)).rejects.toBeInstanceOf(ConnectorError);
+        return;
+      }
       const issued = await connector.issue(req);
       const info = inspectCertificate(issued.certificatePem);
       expect(info.sans.dnsNames).toEqual(["conformance.example.com"]);
@@ -59,6 +64,10 @@ export function connectorConformance(name: string, make: () => Promise<{ connect
     it("revokes idempotently when it can, and its CRL lists the serial; otherwise says it cannot", async () => {
       const { connector, now } = await make();
       await connector.prepare();
+      if (connector.handOff && !connector.capabilities.has("revoke")) {
+        await expect(connector.revoke({ serialNumber: "01", reason: "keyCompromise", revokedAt: now })).rejects.toBeInstanceOf(ConnectorError);
+        return;
+      }
       const issued = await connector.issue(await request(now));
       const serialNumber = inspectCertificate(issued.certificatePem).serialNumber;
       const revoke = () => connector.revoke({ serialNumber, reason: "keyCompromise", revokedAt: now });

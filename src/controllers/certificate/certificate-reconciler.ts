@@ -3,7 +3,7 @@
 // Renewal is a requeue at the renewal time, never a sweep. Revocation, the delete finalizer,
 // keystore/JWKS outputs and the expiry notice hang off the same flow.
 import type { CertificateStatus } from "../../api/certificate.ts";
-import { getCondition, setCondition } from "../../api/conditions.ts";
+import { getCondition, isConditionTrue, setCondition, type ConditionInput } from "../../api/conditions.ts";
 import { DEFAULT_EXPIRY_NOTICE, parseDuration } from "../../api/duration.ts";
 import { parseCertificate, type Certificate } from "../../api/resources.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
@@ -16,7 +16,9 @@ import { decodeSecretData } from "../../kube/secret-store.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
-import { inspectCertificate, splitPemBundle } from "../../pki/inspect.ts";
+import { inspectCertificate, splitPemBundle, type CertificateInfo } from "../../pki/inspect.ts";
+import { buildCsr } from "../../pki/csr.ts";
+import { generatePrivateKey } from "../../pki/keys.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
@@ -30,7 +32,8 @@ import { existingFrom } from "./existing.ts";
 import { issueCertificate } from "./issue.ts";
 import { buildOutputs, OutputError, outputsOutOfDate, wantsKeystore } from "./outputs.ts";
 import { markExpired, markRevoked, revokedReasonOf } from "./revocation.ts";
-import { writeCertificateSecret } from "./secret-writer.ts";
+import { REQUEST_SUFFIX, judgeHandOff } from "./hand-off.ts";
+import { writeCertificateSecret, writeRequestSecret } from "./secret-writer.ts";
 import { failedStatus, issuedStatus, mergePatchOf, observedStatus, readyCondition, sameStatus } from "./status.ts";
 
 /** Held while a Certificate must be revoked before it may go (profile revocation.onDelete: Revoke). */
@@ -174,8 +177,8 @@ export class CertificateReconciler implements Reconciler {
     current: Current,
     csr: CsrInfo | undefined,
   ): Promise<ReconcileResult> {
-    const started = this.now();
     const connector = this.d.connectors.get(profile);
+    if (connector.handOff) return this.handOff(ctx, profile, desired, decision, current);
     let password: string | undefined;
     try {
       password = await this.keystorePassword(ctx.cert);
@@ -187,28 +190,82 @@ export class CertificateReconciler implements Reconciler {
       const out = await issueCertificate({
         desired,
         connector,
-        now: started,
+        now: this.now(),
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
         externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
       });
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]! });
       this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret));
-      const renewal = renewalTimeOf(out.info, desired.renewBeforeMs);
-      let status = issuedStatus(ctx.status, out.info, renewal, { renewalRequestId: desired.renewalRequest?.id });
-      status = await this.revokeSuperseded(ctx, profile, connector, status, leafWithSerial(current.data, ctx.status.serialNumber));
-      status = markExpired(status, started);
-      status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${out.info.serialNumber}, expires ${out.info.notAfter.toISOString()})`, generation: ctx.generation, now: this.now() });
-      status = { ...status, conditions: setCondition(status.conditions, { type: "ExpiryNotice", status: "False", reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation }, this.now()) };
-      await this.writeStatus(ctx.cert, status);
-      this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
-      this.event(ctx.cert, "Normal", "Issued", `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : " (new key)"}`);
-      ctx.log.info({ serial: out.info.serialNumber, reason: decision.reason }, "Issued certificate");
-      this.recordMetrics(ctx, status, true);
-      return { requeueAfterMs: this.nextLook(ctx, status, renewal) };
+      const message = `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : " (new key)"}`;
+      return await this.completeIssuance(ctx, { profile, connector, desired, current, info: out.info, message });
     } catch (e) {
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
       return this.fail(ctx, e, "IssuanceFailed");
     }
+  }
+
+  /** After the Secret holds the new certificate: inventory, supersede policy, status, event, metrics. */
+  private async completeIssuance(ctx: Ctx, done: { profile: ResolvedProfile; connector: Connector; desired: DesiredRequest; current: Current; info: CertificateInfo; message: string }): Promise<ReconcileResult> {
+    const { info, connector } = done;
+    const now = this.now();
+    const renewal = renewalTimeOf(info, done.desired.renewBeforeMs);
+    let status = issuedStatus(ctx.status, info, renewal, { renewalRequestId: done.desired.renewalRequest?.id });
+    status = await this.revokeSuperseded(ctx, done.profile, connector, status, leafWithSerial(done.current.data, ctx.status.serialNumber));
+    status = markExpired(status, now);
+    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now });
+    status = withCondition(status, { type: "ExpiryNotice", status: "False", reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation }, now);
+    if (getCondition(status.conditions, "Issuing")) status = withCondition(status, { type: "Issuing", status: "False", reason: "Issued", message: "issued", observedGeneration: ctx.generation }, now);
+    await this.writeStatus(ctx.cert, status);
+    this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
+    this.event(ctx.cert, "Normal", "Issued", done.message);
+    ctx.log.info({ serial: info.serialNumber }, "Issued certificate");
+    this.recordMetrics(ctx, status, true);
+    return { requeueAfterMs: this.nextLook(ctx, status, renewal) };
+  }
+
+  /** Manual connector: publish the CSR, wait for the certificate a person hands back, judge it. */
+  private async handOff(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, decision: Extract<Decision, { action: "issue" }>, current: Current): Promise<ReconcileResult> {
+    const requestName = `${ctx.cert.spec.secretName}${REQUEST_SUFFIX}`;
+    const request = this.d.secrets.get(`${ctx.cert.metadata.namespace}/${requestName}`);
+    const state = await judgeHandOff(request ? decodeSecretData(request) : undefined, desired);
+    const instructions = profile.spec.authority.type === "manual" ? profile.spec.authority.manual.instructions : undefined;
+    const ask = `upload tls.csr of Secret ${requestName} to the CA and put the signed certificate into its tls.crt${instructions ? ` (${instructions})` : ""}`;
+    switch (state.kind) {
+      case "publish": {
+        const keyPem = decision.reuseKey && current.data?.["tls.key"] ? current.data["tls.key"] : await generatePrivateKey(desired.key);
+        const csrPem = await buildCsr({ privateKeyPem: keyPem, subject: desired.subjectSpec, sans: desired.sans });
+        this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": csrPem, "tls.key": keyPem }, request), requestName);
+        this.event(ctx.cert, "Normal", "CSRPublished", `${decision.message}: CSR published; ${ask}`);
+        return this.awaiting(ctx, "AwaitingCertificate", `CSR published: ${ask}`);
+      }
+      case "waiting":
+        return this.awaiting(ctx, "AwaitingCertificate", `waiting for the certificate: ${ask}`);
+      case "invalid":
+        this.event(ctx.cert, "Warning", "HandedBackCertificateInvalid", state.message);
+        return this.awaiting(ctx, "HandedBackCertificateInvalid", `${state.message}; ${ask}`);
+      case "handedBack": {
+        const password = await this.keystorePassword(ctx.cert).catch(() => undefined);
+        const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: state.keyPem, certificatePem: state.certificatePem });
+        const data = { "tls.crt": state.certificatePem, "tls.key": state.keyPem, "ca.crt": state.caPem, ...outputs };
+        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, data, current.secret));
+        // The request Secret keeps the CSR for the record; the key now lives only in the Certificate's Secret.
+        this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": decodeSecretData(request)["tls.csr"] ?? "" }, request), requestName);
+        const info = inspectCertificate(state.certificatePem);
+        const connector = this.d.connectors.get(profile);
+        return this.completeIssuance(ctx, { profile, connector, desired, current, info, message: `certificate handed back and accepted: serial ${info.serialNumber}` });
+      }
+    }
+  }
+
+  /** Issuing=True while a person acts; Ready turns False only when no valid certificate is held. */
+  private async awaiting(ctx: Ctx, reason: string, message: string): Promise<ReconcileResult> {
+    const now = this.now();
+    let status = withCondition(ctx.status, { type: "Issuing", status: "True", reason, message, observedGeneration: ctx.generation }, now);
+    const holdsValid = ctx.status.notAfter !== undefined && new Date(ctx.status.notAfter) > now && isConditionTrue(ctx.status.conditions, "Ready");
+    if (!holdsValid) status = readyCondition(status, { ready: false, reason, message, generation: ctx.generation, now });
+    await this.writeStatus(ctx.cert, status);
+    this.recordMetrics(ctx, status, holdsValid);
+    return {}; // the hand-back (an update of the request Secret) triggers the next look
   }
 
   /** After a renewal, revoke the certificate it replaced when the profile says so. */
@@ -265,7 +322,7 @@ export class CertificateReconciler implements Reconciler {
     const cond = inWindow
       ? { type: "ExpiryNotice", status: "True" as const, reason: "ExpiresSoon", message: `expires at ${notAfter.toISOString()}`, observedGeneration: ctx.generation }
       : { type: "ExpiryNotice", status: "False" as const, reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation };
-    return { ...status, conditions: setCondition(status.conditions, cond, now) };
+    return withCondition(status, cond, now);
   }
 
   /** When to look again: the renewal time, or the start of the notice window if earlier. */
@@ -375,8 +432,8 @@ export class CertificateReconciler implements Reconciler {
     return leafWithSerial(secret ? decodeSecretData(secret) : undefined, serial);
   }
 
-  private rememberSecret(cert: Certificate, written: SecretObject): void {
-    this.d.secrets.remember(`${cert.metadata.namespace}/${cert.spec.secretName}`, written);
+  private rememberSecret(cert: Certificate, written: SecretObject, name = cert.spec.secretName): void {
+    this.d.secrets.remember(`${cert.metadata.namespace}/${name}`, written);
   }
 
   private secretOf(cert: Certificate): SecretObject | undefined {
@@ -447,6 +504,10 @@ function leafWithSerial(data: Record<string, string> | undefined, serial: string
   } catch {
     return undefined;
   }
+}
+
+function withCondition(status: CertificateStatus, cond: ConditionInput, now: Date): CertificateStatus {
+  return { ...status, conditions: setCondition(status.conditions, cond, now) };
 }
 
 function gen(o: KubeObject): number {

@@ -52,3 +52,27 @@ export async function writeCertificateSecret(
     });
   }
 }
+
+/** The hand-off request Secret (`<secretName>-request`): the published CSR and, until the
+ * certificate comes back, its key. Labelled like the certificate's Secret so that a hand-back
+ * (an edit by a person) wakes the Certificate up. */
+export async function writeRequestSecret(
+  client: KubeClient,
+  cert: Certificate,
+  name: string,
+  data: Record<string, string>,
+  existing: SecretObject | undefined,
+): Promise<SecretObject> {
+  const body: SecretObject = {
+    metadata: {
+      name,
+      namespace: cert.metadata.namespace,
+      labels: { ...existing?.metadata.labels, [CERTIFICATE_NAME_LABEL]: cert.metadata.name ?? "", [MANAGED_BY_LABEL]: "certwright" },
+      annotations: { ...existing?.metadata.annotations, "certwright.dev/purpose": "hand-off: upload tls.csr to the CA, put the certificate into tls.crt" },
+      resourceVersion: existing?.metadata.resourceVersion,
+    },
+    type: existing?.type ?? "Opaque",
+    data: encodeSecretData(data),
+  };
+  return existing ? client.replace(SECRETS, body) : client.create(SECRETS, body);
+}
