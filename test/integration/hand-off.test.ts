@@ -87,6 +87,27 @@ describe("hand-off issuance (manual connector)", () => {
     expect(after["tls.csr"]).toBe(req["tls.csr"]);
   });
 
+  it("renews by publishing a new CSR while the current certificate keeps serving", async () => {
+    const first = await waitReady(client, ns, "tpp");
+    const oldCsr = (await secretData(client, ns, "tpp-tls-request"))["tls.csr"];
+    op.clock.set(new Date(new Date(first.status!.renewalTime!).getTime() + 1000));
+    const req = await eventually(async () => {
+      const d = await secretData(client, ns, "tpp-tls-request");
+      return d["tls.csr"] !== oldCsr && d["tls.key"] ? d : undefined;
+    }, 30_000, "a new CSR");
+    const during = await eventually(async () => {
+      const c = await getCert(client, ns, "tpp");
+      return c.status!.conditions!.find((x) => x.type === "Issuing")?.status === "True" ? c : undefined;
+    }, 30_000, "Issuing=True");
+    expect(during.status!.conditions!.find((c) => c.type === "Issuing")?.reason).toBe("AwaitingCertificate");
+    expect(during.status!.conditions!.find((c) => c.type === "Ready")?.status).toBe("True"); // still serving
+    await client.patch(SECRETS, ns, "tpp-tls-request", { data: encodeSecretData({ "tls.crt": await portalSigns(req["tls.csr"]!) }) });
+    const renewed = await waitReady(client, ns, "tpp", (st) => st.serialNumber !== first.status!.serialNumber);
+    expect(renewed.status!.revision).toBe(2);
+    expect(renewed.status!.conditions!.find((c) => c.type === "Issuing")?.status).toBe("False");
+    expect((await secretData(client, ns, "tpp-tls"))["tls.key"]).toBe(req["tls.key"]);
+  });
+
   it("refuses a handed-back certificate for another key, keeps waiting, and issues nothing", async () => {
     await transport("wrong");
     const req = await request("wrong");
