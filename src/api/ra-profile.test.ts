@@ -19,7 +19,7 @@ describe("raProfileSpecSchema", () => {
   });
 
   it("lists the authority types", () => {
-    expect(authorityTypes).toEqual(["local", "acme", "manual"]);
+    expect(authorityTypes).toEqual(["local", "acme", "manual", "http"]);
   });
 
   it("accepts an acme authority and defaults the account key's data key", () => {
@@ -68,6 +68,7 @@ describe("raProfileSpecSchema", () => {
     ["required not allowed", { policy: { allowedSubjectAttributes: ["commonName"], requiredSubjectAttributes: ["uid"] } }, /required subject attribute must also be allowed/],
     ["acme without account key", { authority: { type: "acme", acme: { server: "https://a.example/dir" } } }, /accountKeySecretRef/],
     ["acme server not a URL", { authority: { type: "acme", acme: { server: "ftp://a", accountKeySecretRef: { name: "k" } } } }, /http or https URL/],
+    ["http authority UUID not a UUID", { authority: { type: "http", http: { url: "https://c.example", authorityUuid: "x" } } }, /must be a UUID/],
     ["bad CRL URL", { authority: { type: "local", local: { caSecretName: "ca", crlDistributionPoints: ["ldap://x"] } } }, /http or https URL/],
   ])("refuses %s", (_name, patch, want) => {
     expect(problems({ ...base, ...patch })).toMatch(want);

@@ -17,8 +17,8 @@ import {
   RSA_KEY_SIZES,
 } from "./x509.ts";
 
-// Each authority type is one member named after its `type`. Add stepca, http,
-// manual as further members: the CRD generator folds the union into one object with a
+// Each authority type is one member named after its `type`. Add stepca and others
+// as further members: the CRD generator folds the union into one object with a
 // CEL rule "exactly the member named by type is set".
 export const localAuthoritySchema = z.object({
   type: z.literal("local").describe("Which CA connector; the member of the same name configures it."),
@@ -65,7 +65,43 @@ export const manualAuthoritySchema = z.object({
     .describe("A person takes the published CSR to a CA portal (Raidiam Connect, Thredd) and hands the certificate back."),
 });
 
-export const authoritySchema = z.discriminatedUnion("type", [localAuthoritySchema, acmeAuthoritySchema, manualAuthoritySchema]);
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const httpAuthoritySchema = z.object({
+  type: z.literal("http").describe("Which CA connector; the member of the same name configures it."),
+  http: z
+    .object({
+      url: httpUrl.describe("Base URL of the CZERTAINLY connector; /v2/authorityProvider/... is appended."),
+      authorityUuid: z
+        .string()
+        .regex(UUID, { message: "must be a UUID" })
+        .describe("UUID of the authority instance in the connector that signs the certificates."),
+      raProfileAttributes: z
+        .array(
+          z.object({
+            name: z.string().min(1).max(256).describe("Attribute name as the connector defines it."),
+            value: z.string().max(4096).describe("Attribute value, sent as the attribute's content data."),
+          }),
+        )
+        .max(20)
+        .optional()
+        .describe("Attributes sent with every issue and revoke request (the connector's RA profile attributes)."),
+      tokenSecretRef: secretKeySelector
+        .optional()
+        .describe("Secret key holding a bearer token for the Authorization header; unset sends none."),
+      caBundleSecretRef: secretKeySelector
+        .optional()
+        .describe("PEM bundle to trust for the connector's HTTPS; unset means the system roots."),
+    })
+    .describe("A CZERTAINLY v2 authority-provider connector reached over HTTP(S): any CA it fronts signs."),
+});
+
+export const authoritySchema = z.discriminatedUnion("type", [
+  localAuthoritySchema,
+  acmeAuthoritySchema,
+  manualAuthoritySchema,
+  httpAuthoritySchema,
+]);
 export type Authority = z.output<typeof authoritySchema>;
 export type AuthorityType = Authority["type"];
 export const authorityTypes = authoritySchema.options.map((o) => o.shape.type.value);

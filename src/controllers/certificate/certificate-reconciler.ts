@@ -218,7 +218,7 @@ export class CertificateReconciler implements Reconciler {
     await this.writeStatus(ctx.cert, status);
     this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
     this.event(ctx.cert, "Normal", "Issued", done.message);
-    ctx.log.info({ serial: info.serialNumber }, "Issued certificate");
+    ctx.log.info({ serial: info.serialNumber, why: done.message }, "Issued certificate");
     this.recordMetrics(ctx, status, true);
     return { requeueAfterMs: this.nextLook(ctx, status, renewal) };
   }

@@ -56,6 +56,8 @@ describe("decide", () => {
     ["at renewal time", desired, good, new Date(notAfter.getTime() - 60 * DAY), "Expiring"],
     ["revoked", desired, { ...good, revokedReason: "keyCompromise" }, at(10), "Revoked"],
     ["ACME chose its own validity and subject", { ...desired, durationMs: 90 * DAY, subject: "", exactAuthority: false }, good, at(10), "upToDate"],
+    ["an authority that added a name", { ...desired, exactAuthority: false }, withSecret({ certificate: { ...good.secret!.certificate!, sans: { dnsNames: ["a.example.com", "extra.example.com"], ipAddresses: [], uris: [], emailAddresses: [] } } }), at(10), "upToDate"],
+    ["our CA with an extra name", desired, withSecret({ certificate: { ...good.secret!.certificate!, sans: { dnsNames: ["a.example.com", "extra.example.com"], ipAddresses: [], uris: [], emailAddresses: [] } } }), at(10), "SpecChanged"],
     ["ACME certificate lacks a requested name", { ...desired, exactAuthority: false, sans: { ...desired.sans, dnsNames: ["b.example.com"] } }, good, at(10), "SpecChanged"],
   ];
   it.each(table)("%s", (_name, d, e, now, want) => {

@@ -142,7 +142,7 @@ export function specDifferences(d: Desired, e: Existing): string[] {
   if (!c) return [];
   const checks: [string, boolean][] = [
     ["subject", d.exactAuthority !== false && c.subjectCanonical !== d.subject],
-    ...SAN_KINDS.map((k): [string, boolean] => [k, !sameSet(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses")]),
+    ...SAN_KINDS.map((k): [string, boolean] => [k, !namesFit(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses", d.exactAuthority !== false)]),
     ["type", !e.secret?.usagesMatchType],
     ["duration", d.exactAuthority !== false && c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs],
     ["privateKey", !d.external && e.secret?.key !== undefined && !sameKeySpec(e.secret.key, d.key)],
@@ -150,10 +150,12 @@ export function specDifferences(d: Desired, e: Existing): string[] {
   return checks.filter(([, differs]) => differs).map(([name]) => name);
 }
 
-function sameSet(a: string[] | undefined, b: string[] | undefined, caseInsensitive: boolean): boolean {
-  const norm = (xs: string[] | undefined) =>
-    [...new Set((xs ?? []).map((x) => (caseInsensitive ? x.toLowerCase() : x)))].sort().join("\n");
-  return norm(a) === norm(b);
+/** Our CA issues exactly the names asked; another authority may add some (e.g. the CN as a DNS name). */
+function namesFit(have: string[] | undefined, want: string[] | undefined, caseInsensitive: boolean, exact: boolean): boolean {
+  const norm = (xs: string[] | undefined) => [...new Set((xs ?? []).map((x) => (caseInsensitive ? x.toLowerCase() : x)))].sort();
+  const h = norm(have);
+  const w = norm(want);
+  return exact ? h.join("\n") === w.join("\n") : w.every((x) => h.includes(x));
 }
 
 export function renewalTimeOf(c: Pick<CertificateInfo, "notBefore" | "notAfter">, renewBeforeMs: number): Date {

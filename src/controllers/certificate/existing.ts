@@ -11,7 +11,11 @@ export async function existingFrom(
   ctx: {
     type: CertificateType;
     caPem: string | undefined;
-    /** Our own CA sets exactly the type's usages; other authorities (ACME) may add some. */
+    /**
+     * Our own CA sets exactly the type's usages. Other authorities (ACME, CZERTAINLY, portals)
+     * choose usages from their own templates: re-issuing could never change them, so they are
+     * not compared (a loop of re-issues would be the only result).
+     */
     exactUsages: boolean;
   },
 ): Promise<NonNullable<Existing["secret"]> | undefined> {
@@ -32,8 +36,8 @@ export async function existingFrom(
     out.certificate = { ...info, subjectCanonical: subjectOfCertificate(leaf) };
     const keyAlg = describeKey(leaf).algorithm;
     const want = usagesForType(ctx.type, keyAlg);
-    const fits = ctx.exactUsages ? sameMembers : includesAll;
-    out.usagesMatchType = fits(info.keyUsages, want.keyUsages) && fits(info.extKeyUsages, want.extKeyUsages);
+    out.usagesMatchType =
+      !ctx.exactUsages || (sameMembers(info.keyUsages, want.keyUsages) && sameMembers(info.extKeyUsages, want.extKeyUsages));
     out.issuedByCurrentCa = ctx.caPem ? await verifyIssuedBy(leaf, ctx.caPem).catch(() => false) : true;
   } catch {
     return out;
@@ -47,10 +51,6 @@ export async function existingFrom(
     }
   }
   return out;
-}
-
-function includesAll(have: readonly string[], want: readonly string[]): boolean {
-  return want.every((x) => have.includes(x));
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

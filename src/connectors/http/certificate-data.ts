@@ -1,0 +1,36 @@
+// Turns CZERTAINLY's certificateData into what the Secret holds. Connectors differ in what they
+// put there: base64 DER of the leaf, a PEM text, or base64 of a PEM text (sometimes a chain).
+import { pemEncode } from "../../pki/pem.ts";
+import { splitPemBundle } from "../../pki/inspect.ts";
+import { splitChain } from "../acme/chain.ts";
+import { ConnectorError, type IssuedCertificate } from "../connector.ts";
+
+const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+
+/** The leaf, intermediates and (when the chain ends in a self-signed root) trust anchor. */
+export async function issuedFromCertificateData(data: unknown): Promise<IssuedCertificate> {
+  const pem = toPem(data);
+  if (!pem) throw new ConnectorError("InvalidResponse", "the connector returned no usable certificateData", true);
+  // Without a chain caPem stays "": the connector names no trust anchor, so ca.crt is left empty.
+  return splitChain(pem);
+}
+
+function toPem(data: unknown): string | undefined {
+  if (typeof data !== "string" || data.trim() === "") return undefined;
+  if (data.includes("-----BEGIN")) return certificatesOf(data);
+  if (!BASE64.test(data)) return undefined;
+  const bytes = Buffer.from(data.replace(/\s+/g, ""), "base64");
+  const text = bytes.toString("latin1");
+  if (text.includes("-----BEGIN")) return certificatesOf(text);
+  // DER starts with a SEQUENCE tag; anything else is not a certificate.
+  return bytes[0] === 0x30 ? pemEncode(bytes, "CERTIFICATE") : undefined;
+}
+
+function certificatesOf(text: string): string | undefined {
+  try {
+    const certs = splitPemBundle(text);
+    return certs.length > 0 ? certs.join("") : undefined;
+  } catch {
+    return undefined;
+  }
+}

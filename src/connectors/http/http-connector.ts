@@ -1,0 +1,135 @@
+// A CA behind any CZERTAINLY v2 authority-provider connector (EJBCA, ADCS, MS CA, ...): the CSR
+// goes to .../certificates/issue, revocation to .../certificates/revoke. The remote CA decides
+// subject and validity, and publishes its own CRL, so this connector issues, renews and revokes.
+import { inspectCertificate } from "../../pki/inspect.ts";
+import { pemDecode } from "../../pki/pem.ts";
+import { normalizeSerial } from "../../pki/serial.ts";
+import { httpClient, type FetchLike } from "../acme/http.ts";
+import {
+  ConnectorError,
+  unsupported,
+  type Capability,
+  type Connector,
+  type IssuedCertificate,
+  type IssueRequest,
+  type PublishedCrl,
+  type RevokeRequest,
+  type SecretStore,
+} from "../connector.ts";
+import { issuedFromCertificateData } from "./certificate-data.ts";
+import { CzertainlyClient } from "./czertainly-client.ts";
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface HttpAuthorityConfig {
+  url: string;
+  authorityUuid: string;
+  raProfileAttributes?: { name: string; value: string }[] | undefined;
+  tokenSecretRef?: SecretKeyRef | undefined;
+  caBundleSecretRef?: SecretKeyRef | undefined;
+}
+
+export interface HttpConnectorOptions {
+  /** Replaces the HTTP client (tests); by default undici, trusting caBundleSecretRef when set. */
+  fetch?: FetchLike;
+}
+
+/** Certificates remembered for revocation by serial: CZERTAINLY revokes by certificate. */
+const REMEMBERED = 10_000;
+
+export class HttpConnector implements Connector {
+  readonly type = "http";
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke"]);
+  readonly exactIssuance = false;
+  readonly handOff = false;
+  private readonly config: HttpAuthorityConfig;
+  private readonly store: SecretStore;
+  private readonly options: HttpConnectorOptions;
+  private readonly issued = new Map<string, Buffer>();
+  private transport: { caPem: string | undefined; fetch: FetchLike } | undefined;
+
+  constructor(config: HttpAuthorityConfig, store: SecretStore, _now: () => Date, options: HttpConnectorOptions = {}) {
+    this.config = config;
+    this.store = store;
+    this.options = options;
+  }
+
+  /**
+   * Checks that the referenced Secrets are there. The CA certificate is "": the v2 API has no
+   * standard call that returns it, so certificates are not compared against a fixed issuer.
+   */
+  async prepare(): Promise<{ caPem: string }> {
+    await this.client();
+    return { caPem: "" };
+  }
+
+  /** Always "issue": a renewal is a fresh CSR for the same names, which every connector accepts. */
+  async issue(req: IssueRequest): Promise<IssuedCertificate> {
+    const pkcs10 = pemDecode(req.csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der.toString("base64");
+    const body = await (await this.client()).post("issue", { pkcs10, attributes: this.attributes() });
+    const issued = await issuedFromCertificateData(body.certificateData);
+    this.remember(issued.certificatePem);
+    return issued;
+  }
+
+  async revoke(req: RevokeRequest): Promise<void> {
+    const der = req.certificatePem ? pemDecode(req.certificatePem, ["CERTIFICATE"]).der : this.issued.get(normalizeSerial(req.serialNumber));
+    if (!der) {
+      throw new ConnectorError(
+        "CertificateUnknown",
+        `CZERTAINLY revokes by certificate: serial ${req.serialNumber} came without one and was not issued by this process`,
+        false,
+      );
+    }
+    // Our reason names are RFC 5280's, which are exactly CZERTAINLY's CertificateRevocationReason codes.
+    await (await this.client()).post("revoke", { reason: req.reason, certificate: der.toString("base64"), attributes: this.attributes() });
+  }
+
+  crl(): Promise<PublishedCrl> {
+    return Promise.reject(unsupported(this.type, "crl"));
+  }
+
+  revokedCount(): Promise<number> {
+    return Promise.reject(unsupported(this.type, "crl"));
+  }
+
+  /** RA profile attributes in CZERTAINLY's RequestAttributeDto shape. */
+  private attributes(): { name: string; content: { data: string }[] }[] {
+    return (this.config.raProfileAttributes ?? []).map((a) => ({ name: a.name, content: [{ data: a.value }] }));
+  }
+
+  /** Secrets are read on every call, so a rotated token or CA bundle takes effect at once. */
+  private async client(): Promise<CzertainlyClient> {
+    const token = this.config.tokenSecretRef ? await this.secret(this.config.tokenSecretRef, "TokenNotFound", "bearer token") : undefined;
+    const caPem = this.config.caBundleSecretRef ? await this.secret(this.config.caBundleSecretRef, "CABundleNotFound", "CA bundle") : undefined;
+    return new CzertainlyClient({ baseUrl: this.config.url, authorityUuid: this.config.authorityUuid, fetch: this.fetchFor(caPem), token });
+  }
+
+  /** One HTTP agent per CA bundle, so connections are reused until the bundle changes. */
+  private fetchFor(caPem: string | undefined): FetchLike {
+    if (this.options.fetch) return this.options.fetch;
+    if (!this.transport || this.transport.caPem !== caPem) this.transport = { caPem, fetch: httpClient(caPem) };
+    return this.transport.fetch;
+  }
+
+  private async secret(ref: SecretKeyRef, reason: string, what: string): Promise<string> {
+    const value = (await this.store.read(ref.name))?.[ref.key]?.trim();
+    // Retryable: the Secret may simply not have been created yet.
+    if (!value) throw new ConnectorError(reason, `Secret ${ref.name} has no ${ref.key} holding the ${what}`, true);
+    return value;
+  }
+
+  private remember(certificatePem: string): void {
+    let serial: string;
+    try {
+      serial = normalizeSerial(inspectCertificate(certificatePem).serialNumber);
+    } catch (e) {
+      throw new ConnectorError("InvalidResponse", `the connector returned an unreadable certificate: ${(e as Error).message}`, true);
+    }
+    if (this.issued.size >= REMEMBERED) this.issued.delete(this.issued.keys().next().value!);
+    this.issued.set(serial, pemDecode(certificatePem, ["CERTIFICATE"]).der);
+  }
+}
