@@ -2,10 +2,10 @@
 // each issuance is one order for the request's DNS names and IP addresses, answered through
 // http-01, finalized with the request's CSR. The server decides the validity period, and
 // ACME has no CRL to publish, so this connector issues, renews and revokes, nothing more.
-import { inspectCertificate } from "../../pki/inspect.ts";
 import { REVOCATION_REASON_CODES } from "../../pki/crl.ts";
 import { pemDecode } from "../../pki/pem.ts";
 import { canonicalIp } from "../../pki/san.ts";
+import { IssuedCertificates } from "../issued-certificates.ts";
 import {
   ConnectorError,
   unsupported,
@@ -39,9 +39,6 @@ export interface AcmeConnectorOptions {
   presentHttp01?: Http01Presenter;
 }
 
-/** Certificates remembered for revocation by serial: ACME revokes by certificate, not serial. */
-const REMEMBERED = 10_000;
-
 export class AcmeConnector implements Connector {
   readonly type = "acme";
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke"]);
@@ -51,7 +48,7 @@ export class AcmeConnector implements Connector {
   private readonly store: SecretStore;
   private readonly options: AcmeConnectorOptions;
   private client: Promise<AcmeClient> | undefined;
-  private readonly issued = new Map<string, Buffer>();
+  private readonly issued = new IssuedCertificates();
 
   constructor(config: AcmeAuthorityConfig, store: SecretStore, _now: () => Date, options: AcmeConnectorOptions = {}) {
     this.config = config;
@@ -78,19 +75,12 @@ export class AcmeConnector implements Connector {
     const csrDer = csrToDer(req.csrPem);
     const done = await client.finalize(url, order, csrDer);
     const issued = await splitChain(await client.downloadChain(done.certificate!));
-    this.remember(issued.certificatePem);
+    this.issued.remember(issued.certificatePem);
     return issued;
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
-    const der = req.certificatePem ? pemDecode(req.certificatePem, ["CERTIFICATE"]).der : this.issued.get(normalizeSerial(req.serialNumber));
-    if (!der) {
-      throw new ConnectorError(
-        "CertificateUnknown",
-        `ACME revokes by certificate: serial ${req.serialNumber} came without one and was not issued by this process`,
-        false,
-      );
-    }
+    const der = this.issued.derFor(req, "ACME");
     const client = await this.ready();
     await client.revoke(der, REVOCATION_REASON_CODES[req.reason]);
   }
@@ -127,12 +117,6 @@ export class AcmeConnector implements Connector {
     await client.account(this.config.email);
     return client;
   }
-
-  private remember(certificatePem: string): void {
-    if (this.issued.size >= REMEMBERED) this.issued.delete(this.issued.keys().next().value!);
-    const serial = normalizeSerial(inspectCertificate(certificatePem).serialNumber);
-    this.issued.set(serial, pemDecode(certificatePem, ["CERTIFICATE"]).der);
-  }
 }
 
 function identifiersOf(req: IssueRequest): Identifier[] {
@@ -150,8 +134,4 @@ function identifiersOf(req: IssueRequest): Identifier[] {
 
 function csrToDer(csrPem: string): Buffer {
   return pemDecode(csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der;
-}
-
-function normalizeSerial(serial: string): string {
-  return serial.toLowerCase().replace(/^0+/, "");
 }

@@ -1,10 +1,9 @@
 // A CA behind any CZERTAINLY v2 authority-provider connector (EJBCA, ADCS, MS CA, ...): the CSR
 // goes to .../certificates/issue, revocation to .../certificates/revoke. The remote CA decides
 // subject and validity, and publishes its own CRL, so this connector issues, renews and revokes.
-import { inspectCertificate } from "../../pki/inspect.ts";
 import { pemDecode } from "../../pki/pem.ts";
-import { normalizeSerial } from "../../pki/serial.ts";
 import { httpClient, type FetchLike } from "../acme/http.ts";
+import { IssuedCertificates } from "../issued-certificates.ts";
 import {
   ConnectorError,
   unsupported,
@@ -37,9 +36,6 @@ export interface HttpConnectorOptions {
   fetch?: FetchLike;
 }
 
-/** Certificates remembered for revocation by serial: CZERTAINLY revokes by certificate. */
-const REMEMBERED = 10_000;
-
 export class HttpConnector implements Connector {
   readonly type = "http";
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(["issue", "renew", "revoke"]);
@@ -48,7 +44,7 @@ export class HttpConnector implements Connector {
   private readonly config: HttpAuthorityConfig;
   private readonly store: SecretStore;
   private readonly options: HttpConnectorOptions;
-  private readonly issued = new Map<string, Buffer>();
+  private readonly issued = new IssuedCertificates();
   private transport: { caPem: string | undefined; fetch: FetchLike } | undefined;
 
   constructor(config: HttpAuthorityConfig, store: SecretStore, _now: () => Date, options: HttpConnectorOptions = {}) {
@@ -71,19 +67,12 @@ export class HttpConnector implements Connector {
     const pkcs10 = pemDecode(req.csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der.toString("base64");
     const body = await (await this.client()).post("issue", { pkcs10, attributes: this.attributes() });
     const issued = await issuedFromCertificateData(body.certificateData);
-    this.remember(issued.certificatePem);
+    this.issued.remember(issued.certificatePem);
     return issued;
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
-    const der = req.certificatePem ? pemDecode(req.certificatePem, ["CERTIFICATE"]).der : this.issued.get(normalizeSerial(req.serialNumber));
-    if (!der) {
-      throw new ConnectorError(
-        "CertificateUnknown",
-        `CZERTAINLY revokes by certificate: serial ${req.serialNumber} came without one and was not issued by this process`,
-        false,
-      );
-    }
+    const der = this.issued.derFor(req, "CZERTAINLY");
     // Our reason names are RFC 5280's, which are exactly CZERTAINLY's CertificateRevocationReason codes.
     await (await this.client()).post("revoke", { reason: req.reason, certificate: der.toString("base64"), attributes: this.attributes() });
   }
@@ -120,16 +109,5 @@ export class HttpConnector implements Connector {
     // Retryable: the Secret may simply not have been created yet.
     if (!value) throw new ConnectorError(reason, `Secret ${ref.name} has no ${ref.key} holding the ${what}`, true);
     return value;
-  }
-
-  private remember(certificatePem: string): void {
-    let serial: string;
-    try {
-      serial = normalizeSerial(inspectCertificate(certificatePem).serialNumber);
-    } catch (e) {
-      throw new ConnectorError("InvalidResponse", `the connector returned an unreadable certificate: ${(e as Error).message}`, true);
-    }
-    if (this.issued.size >= REMEMBERED) this.issued.delete(this.issued.keys().next().value!);
-    this.issued.set(serial, pemDecode(certificatePem, ["CERTIFICATE"]).der);
   }
 }
