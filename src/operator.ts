@@ -15,7 +15,8 @@ import { EventRecorder } from "./runtime/events.ts";
 import { Manager, type LeaderGate } from "./runtime/manager.ts";
 import { WorkQueue } from "./runtime/work-queue.ts";
 import { CertificateReconciler } from "./controllers/certificate/certificate-reconciler.ts";
-import { CERTIFICATE_NAME_LABEL } from "./controllers/certificate/secret-writer.ts";
+import { CERTIFICATE_NAME_LABEL } from "./controllers/certificate/ownership.ts";
+import { certificateDirectory } from "./controllers/certificate/secret-uses.ts";
 import { ConnectorRegistry } from "./controllers/connector-registry.ts";
 import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
@@ -81,6 +82,12 @@ export function createOperator(o: OperatorOptions): Operator {
     metrics: o.metrics,
     reconciler: new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
+      directory: certificateDirectory({
+        raProfiles: (ns) => raProfiles.list(ns),
+        clusterRAProfiles: () => clusterProfiles.list(),
+        certificates: (ns) => certificates.list(ns),
+        clusterResourceNamespace: o.clusterResourceNamespace,
+      }),
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
       onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name),
     }),

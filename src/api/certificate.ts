@@ -3,7 +3,7 @@ import { z } from "zod";
 import { celNonEmpty, celStrings, nonEmpty, withRules, type CelRule } from "./cel-rules.ts";
 import { dnsName, emailAddress, objectName, secretKey, secretKeySelector, stringMap, uri } from "./common.ts";
 import { conditionsSchema, rfc3339 } from "./conditions.ts";
-import { durationString, parseDuration } from "./duration.ts";
+import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isIP } from "./ip-address.ts";
 import {
   certificateTypeSchema,
@@ -138,6 +138,18 @@ export const certificateSpecRules: CelRule<CertificateSpecShape>[] = [
       s.renewBefore === undefined || s.duration === undefined || parseDuration(s.renewBefore) < parseDuration(s.duration),
   },
   {
+    rule: "!has(self.duration) || duration(self.duration) > duration('0s')",
+    message: "duration must be longer than zero",
+    fieldPath: ".duration",
+    holds: (s) => s.duration === undefined || !isDuration(s.duration) || parseDuration(s.duration) > 0,
+  },
+  {
+    rule: "self.type != 'encryption' || !has(self.privateKey) || self.privateKey.algorithm != 'Ed25519'",
+    message: "an Ed25519 key can only sign: an encryption certificate needs an RSA or ECDSA key",
+    fieldPath: ".privateKey.algorithm",
+    holds: (s) => s.type !== "encryption" || s.privateKey?.algorithm !== "Ed25519",
+  },
+  {
     rule: `!has(self.jwks) || !self.jwks.enabled || self.type in ${celStrings(jwksTypes)}`,
     message: "jwks is only for signing and encryption certificates",
     fieldPath: ".jwks",
@@ -168,6 +180,7 @@ export const historyEntrySchema = z.object({
   state: z.enum(historyStates),
   revocationReason: revocationReasonSchema.optional(),
   revokedAt: rfc3339.optional(),
+  issuedAt: rfc3339.optional().describe("When certwright stored this certificate; counts towards policy.maxIssuancesPerHour."),
 });
 export type HistoryEntry = z.output<typeof historyEntrySchema>;
 

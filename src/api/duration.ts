@@ -17,6 +17,8 @@ const HINT = 'use hours, minutes and seconds such as "8400h", "1h30m" or "45s"';
 
 /** 350 days, the default certificate lifetime. */
 export const DEFAULT_DURATION = "8400h";
+/** Shortest lifetime a profile allows when its policy.minDuration is unset. */
+export const DEFAULT_MIN_DURATION = "1h";
 /** 60 days before expiry, the default renewal point. */
 export const DEFAULT_RENEW_BEFORE = "1440h";
 

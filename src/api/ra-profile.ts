@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { withRules, type CelRule } from "./cel-rules.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
+import { MAX_HISTORY } from "./certificate.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { durationString, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
@@ -161,6 +162,12 @@ const policyObject = z.object({
   uris: z.array(glob(2048)).max(64).optional().describe("Allowed URIs; '*' never crosses a '/'."),
   emailAddresses: z.array(glob(253)).max(64).optional().describe("Allowed email addresses; '*' never crosses '@'."),
   allowExternalCSR: z.boolean().default(false).describe("Accept Certificates that bring their own CSR."),
+  maxIssuancesPerHour: z
+    .int()
+    .min(1)
+    .max(MAX_HISTORY)
+    .optional()
+    .describe("Most issuances one Certificate may cause in any rolling hour (default 10); beyond it, IssuanceRateLimited."),
 });
 
 const atMost = (a: string | undefined, b: string | undefined, strict = false): boolean =>

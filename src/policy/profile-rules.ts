@@ -1,6 +1,6 @@
 // Rules about the profile itself and the request as a whole: enabled, external CSR,
 // certificate type, key, duration.
-import { formatDuration, parseDuration } from "../api/duration.ts";
+import { DEFAULT_MIN_DURATION, formatDuration, parseDuration } from "../api/duration.ts";
 import { allowedList, type PolicyRule } from "./types.ts";
 
 export const profileEnabled: PolicyRule = (profile) =>
@@ -34,12 +34,14 @@ export const keyAlgorithm: PolicyRule = (profile, req) => {
 };
 
 export const durationBounds: PolicyRule = (profile, req) => {
-  const { maxDuration, minDuration } = profile.policy ?? {};
+  const maxDuration = profile.policy?.maxDuration;
+  // Without a floor a tiny duration is due for renewal as soon as it is issued: a re-issue loop.
+  const minDuration = profile.policy?.minDuration ?? DEFAULT_MIN_DURATION;
   const asked = formatDuration(req.durationMs);
   if (maxDuration !== undefined && req.durationMs > parseDuration(maxDuration)) {
     return { rule: "DurationTooLong", message: `duration ${asked} exceeds maxDuration ${maxDuration}` };
   }
-  if (minDuration !== undefined && req.durationMs < parseDuration(minDuration)) {
+  if (req.durationMs < parseDuration(minDuration)) {
     return { rule: "DurationTooShort", message: `duration ${asked} is below minDuration ${minDuration}` };
   }
   return undefined;

@@ -3,7 +3,7 @@
 // Renewal is a requeue at the renewal time, never a sweep. Revocation, the delete finalizer,
 // keystore/JWKS outputs and the expiry notice hang off the same flow.
 import type { CertificateStatus } from "../../api/certificate.ts";
-import { getCondition, isConditionTrue, setCondition, type ConditionInput } from "../../api/conditions.ts";
+import { getCondition, isConditionTrue, setCondition, toRFC3339, type ConditionInput } from "../../api/conditions.ts";
 import { DEFAULT_EXPIRY_NOTICE, parseDuration } from "../../api/duration.ts";
 import { parseCertificate, type Certificate } from "../../api/resources.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
@@ -13,6 +13,7 @@ import type { FreshView } from "../../kube/fresh-view.ts";
 import type { KubeObject, SecretObject } from "../../kube/objects.ts";
 import { SECRETS } from "../../kube/resources.ts";
 import { decodeSecretData } from "../../kube/secret-store.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
@@ -20,6 +21,8 @@ import { inspectCertificate, splitPemBundle, type CertificateInfo } from "../../
 import { buildCsr } from "../../pki/csr.ts";
 import { generatePrivateKey } from "../../pki/keys.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
+import { infeasibility } from "../../policy/feasibility.ts";
+import { DEFAULT_MAX_ISSUANCES_PER_HOUR, issuanceRate } from "../../policy/issuance-rate.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
 import type { EventSink } from "../../runtime/events.ts";
@@ -33,8 +36,11 @@ import { issueCertificate } from "./issue.ts";
 import { buildOutputs, OutputError, outputsOutOfDate, wantsKeystore } from "./outputs.ts";
 import { markExpired, markRevoked, revokedReasonOf } from "./revocation.ts";
 import { REQUEST_SUFFIX, judgeHandOff } from "./hand-off.ts";
+import { judgeOwnership, type Ownership } from "./ownership.ts";
+import { outputsDigest, readRecord, type SecretRecord } from "./secret-record.ts";
+import type { CertificateDirectory } from "./secret-uses.ts";
 import { writeCertificateSecret, writeRequestSecret } from "./secret-writer.ts";
-import { failedStatus, issuedStatus, mergePatchOf, observedStatus, readyCondition, sameStatus } from "./status.ts";
+import { failedStatus, issuedStatus, mergePatchOf, observedStatus, readyCondition, readyMessage, sameStatus } from "./status.ts";
 
 /** Held while a Certificate must be revoked before it may go (profile revocation.onDelete: Revoke). */
 export const REVOKE_ON_DELETE_FINALIZER = "certwright.dev/revoke-on-delete";
@@ -45,6 +51,8 @@ export interface CertificateReconcilerDeps {
   certificates: FreshView<KubeObject>;
   secrets: FreshView<SecretObject>;
   profiles: ProfileLookup;
+  /** Who owns or relies on which Secret, from the caches (the RA boundary). */
+  directory: CertificateDirectory;
   connectors: ConnectorRegistry;
   clock: Clock;
   events: EventSink;
@@ -56,8 +64,14 @@ export interface CertificateReconcilerDeps {
 interface Ctx {
   cert: Certificate;
   generation: number;
+  /** The status as this reconcile has built it so far (starts as the stored one). */
   status: CertificateStatus;
+  /** The stored status the next write patches from. */
+  stored: CertificateStatus;
+  /** resourceVersion of the Certificate the decisions were computed from (fences status writes). */
+  resourceVersion: string | undefined;
   log: ReconcileContext["log"];
+  signal: AbortSignal;
   noticeMs: number;
 }
 
@@ -88,10 +102,11 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       // The API server's schema should have refused it; say why and wait for a change.
       const status = readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() });
-      await this.writeStatus(raw, status);
+      await this.writeStatus({ cert: raw as Certificate, stored: statusOf(raw), resourceVersion: raw.metadata.resourceVersion, signal: rc.signal }, status);
       return {};
     }
-    const ctx: Ctx = { cert, generation: gen(raw), status: cert.status ?? {}, log: rc.log, noticeMs: DEFAULT_NOTICE_MS };
+    const stored = cert.status ?? {};
+    const ctx: Ctx = { cert, generation: gen(raw), status: stored, stored, resourceVersion: raw.metadata.resourceVersion, log: rc.log, signal: rc.signal, noticeMs: DEFAULT_NOTICE_MS };
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
     if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
     if (isRefusal(profile)) return this.refuse(ctx, profile.reason, profile.message);
@@ -102,7 +117,7 @@ export class CertificateReconciler implements Reconciler {
     const cert = ctx.cert;
     const notice = profile.spec.defaults?.expiryNotice;
     if (notice) ctx.noticeMs = parseDuration(notice);
-    await this.ensureFinalizer(cert, profile.spec.revocation.onDelete === "Revoke");
+    await this.ensureFinalizer(ctx, profile.spec.revocation.onDelete === "Revoke");
     const admitted = await this.admit(ctx, profile);
     if ("result" in admitted) return admitted.result;
     if (cert.spec.revocation) return this.revokeCurrent(ctx, profile, cert.spec.revocation.reason);
@@ -127,7 +142,7 @@ export class CertificateReconciler implements Reconciler {
       throw e;
     }
     const desired = desiredFrom(cert.spec, profile.spec, csr);
-    const refusal = this.policyRefusal(profile, desired);
+    const refusal = infeasibility(desired) ?? this.policyRefusal(profile, desired);
     if (refusal) return { result: await this.refuse(ctx, refusal.rule, csr ? `the external CSR: ${refusal.message}` : refusal.message) };
     return { desired, csr };
   }
@@ -145,27 +160,75 @@ export class CertificateReconciler implements Reconciler {
   }
 
   private async reconcileIssued(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, csr: CsrInfo | undefined): Promise<ReconcileResult> {
-    const secret = this.secretOf(ctx.cert);
+    const secret = await this.currentSecret(ctx.cert, ctx.cert.spec.secretName);
+    const ownership = this.ownership(ctx.cert, ctx.cert.spec.secretName, secret);
+    if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
     const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
     const connector = this.d.connectors.get(profile);
-    // A CA outage must not flip valid certificates to not-Ready: only an issuance needs the CA.
-    let caPem: string | undefined;
-    let caError: unknown;
-    try {
-      caPem = (await connector.prepare()).caPem;
-    } catch (e) {
-      caError = e;
-    }
+    const { caPem, caError } = await prepareAuthority(connector);
     desired.exactAuthority = connector.exactIssuance;
     const existing = await existingFrom(current.data, { type: desired.type, caPem, exactUsages: connector.exactIssuance });
+    await this.recordInterruptedIssuance(ctx, profile, connector, current, existing?.certificate, desired);
     const now = this.now();
+    const written = readRecord(secret);
     const revokedReason = revokedReasonOf(ctx.status, existing?.certificate?.serialNumber);
-    const decision = decide(desired, { secret: existing, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
-    if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current);
+    const replaced = written !== undefined && existing?.certificate !== undefined && written.serialNumber !== existing.certificate.serialNumber;
+    const decision = decide(desired, { secret: existing && { ...existing, replacedByOther: replaced }, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
+    if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current, caPem);
     const retry = this.backoffRemaining(ctx, now);
     if (retry !== undefined) return { requeueAfterMs: retry };
     if (caError !== undefined) return this.fail(ctx, caError, "CAUnavailable");
-    return this.issue(ctx, profile, desired, decision, current, csr);
+    return (await this.rateLimited(ctx, profile, decision.message)) ?? this.issue(ctx, profile, desired, decision, current, csr);
+  }
+
+  /** The loop safety net: too many issuances in the last hour stop this one until the window frees. */
+  private async rateLimited(ctx: Ctx, profile: ResolvedProfile, why: string): Promise<ReconcileResult | undefined> {
+    const now = this.now();
+    const max = profile.spec.policy?.maxIssuancesPerHour ?? DEFAULT_MAX_ISSUANCES_PER_HOUR;
+    const rate = issuanceRate((ctx.status.history ?? []).map((h) => h.issuedAt), now, max);
+    if (!rate.limited) return undefined;
+    const message = `${rate.count} issuances in the last hour reach the limit of ${max} set by ${profile.kind} ${profile.name} (policy.maxIssuancesPerHour); ${why}; next attempt at ${toRFC3339(rate.retryAt!)}`;
+    await this.refuse(ctx, "IssuanceRateLimited", message);
+    return { requeueAfterMs: rate.retryAt!.getTime() - now.getTime() };
+  }
+
+  /** The Secret as the cache has it, else as the API server has it (a Secret not labelled as ours). */
+  private async currentSecret(cert: Certificate, name: string): Promise<SecretObject | undefined> {
+    const ns = cert.metadata.namespace ?? "";
+    return this.d.secrets.get(`${ns}/${name}`) ?? (await this.d.client.find<SecretObject>(SECRETS, ns, name));
+  }
+
+  private ownership(cert: Certificate, secretName: string, secret: SecretObject | undefined): Ownership {
+    const ns = cert.metadata.namespace ?? "";
+    const own = { name: cert.metadata.name ?? "", uid: cert.metadata.uid ?? "" };
+    return judgeOwnership({
+      certificate: own,
+      secretName,
+      secret,
+      uses: this.d.directory.secretUses(ns),
+      certificateByUid: (uid) => this.d.directory.certificateByUid(ns, uid),
+      certificateByName: (name) => this.d.directory.certificateByName(ns, name),
+    });
+  }
+
+  /**
+   * The Secret holds a certificate certwright wrote (its record says so) that the status does not
+   * list: the process stopped between the Secret write and the status write. Complete the
+   * inventory now: history entry, revision, Event, and the supersede policy.
+   */
+  // eslint-disable-next-line max-params -- the recovery needs each of these, all already at hand
+  private async recordInterruptedIssuance(ctx: Ctx, profile: ResolvedProfile, connector: Connector, current: Current, leaf: CertificateInfo | undefined, desired: DesiredRequest): Promise<void> {
+    const record = readRecord(current.secret);
+    if (!leaf || !record || record.serialNumber !== leaf.serialNumber || ctx.status.serialNumber === leaf.serialNumber) return;
+    if (ctx.status.history?.some((h) => h.serialNumber === leaf.serialNumber)) return;
+    const now = this.now();
+    let status = issuedStatus(ctx.status, leaf, renewalTimeOf(leaf, desired.renewBeforeMs), { renewalRequestId: record.renewalRequestId, revision: record.revision, issuedAt: now });
+    const previousSerial = record.previousSerialNumber ?? ctx.status.serialNumber;
+    status = await this.revokeSuperseded(ctx, profile, connector, status, previousSerial, record.previousCertificatePem);
+    ctx.status = status;
+    this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
+    this.event(ctx.cert, "Normal", "Issued", `serial ${leaf.serialNumber} (revision ${record.revision}) recorded after an interrupted issuance`);
+    ctx.log.info({ serial: leaf.serialNumber, revision: record.revision }, "Recorded an interrupted issuance");
   }
 
   // eslint-disable-next-line max-params -- one issuance needs each of these, all already computed
@@ -194,28 +257,47 @@ export class CertificateReconciler implements Reconciler {
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
         externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
       });
-      const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]! });
-      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret));
+      const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]!, caPem: out.data["ca.crt"] });
+      const record = this.recordFor(ctx, profile, out.info, desired, current);
+      this.signalGuard(ctx);
+      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret, record));
       const message = `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : " (new key)"}`;
-      return await this.completeIssuance(ctx, { profile, connector, desired, current, info: out.info, message });
+      return await this.completeIssuance(ctx, { profile, connector, desired, current, info: out.info, message, revision: record.revision });
     } catch (e) {
+      // Another writer created the Secret meanwhile: judge its ownership again on the next look.
+      if (isAlreadyExists(e)) return { requeueAfterMs: 0 };
+      if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
+      if (ctx.signal.aborted) throw e;
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
       return this.fail(ctx, e, "IssuanceFailed");
     }
   }
 
+  /** What the Secret write records about itself, so a crash before the status write loses nothing. */
+  private recordFor(ctx: Ctx, profile: ResolvedProfile, info: CertificateInfo, desired: DesiredRequest, current: Current): Omit<SecretRecord, "outputsDigest"> {
+    const previous = ctx.status.serialNumber;
+    const mustRevokePrevious = profile.spec.revocation.onSupersede === "Revoke" && previous !== undefined && !revokedReasonOf(ctx.status, previous);
+    return {
+      serialNumber: info.serialNumber,
+      revision: (ctx.status.revision ?? 0) + 1,
+      previousSerialNumber: previous,
+      previousCertificatePem: mustRevokePrevious ? leafWithSerial(current.data, previous) : undefined,
+      renewalRequestId: desired.renewalRequest?.id,
+    };
+  }
+
   /** After the Secret holds the new certificate: inventory, supersede policy, status, event, metrics. */
-  private async completeIssuance(ctx: Ctx, done: { profile: ResolvedProfile; connector: Connector; desired: DesiredRequest; current: Current; info: CertificateInfo; message: string }): Promise<ReconcileResult> {
+  private async completeIssuance(ctx: Ctx, done: { profile: ResolvedProfile; connector: Connector; desired: DesiredRequest; current: Current; info: CertificateInfo; message: string; revision: number }): Promise<ReconcileResult> {
     const { info, connector } = done;
     const now = this.now();
     const renewal = renewalTimeOf(info, done.desired.renewBeforeMs);
-    let status = issuedStatus(ctx.status, info, renewal, { renewalRequestId: done.desired.renewalRequest?.id });
-    status = await this.revokeSuperseded(ctx, done.profile, connector, status, leafWithSerial(done.current.data, ctx.status.serialNumber));
+    let status = issuedStatus(ctx.status, info, renewal, { renewalRequestId: done.desired.renewalRequest?.id, revision: done.revision, issuedAt: now });
+    status = await this.revokeSuperseded(ctx, done.profile, connector, status, ctx.status.serialNumber, leafWithSerial(done.current.data, ctx.status.serialNumber));
     status = markExpired(status, now);
-    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate issued (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now });
-    status = withCondition(status, { type: "ExpiryNotice", status: "False", reason: "NotDue", message: "outside the expiry notice window", observedGeneration: ctx.generation }, now);
+    status = readyCondition(status, { ready: true, reason: "Issued", message: readyMessage(info), generation: ctx.generation, now });
+    status = this.expiryNotice(ctx, status, info.notAfter);
     if (getCondition(status.conditions, "Issuing")) status = withCondition(status, { type: "Issuing", status: "False", reason: "Issued", message: "issued", observedGeneration: ctx.generation }, now);
-    await this.writeStatus(ctx.cert, status);
+    await this.writeStatus(ctx, status);
     this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "success" });
     this.event(ctx.cert, "Normal", "Issued", done.message);
     ctx.log.info({ serial: info.serialNumber, why: done.message }, "Issued certificate");
@@ -226,7 +308,9 @@ export class CertificateReconciler implements Reconciler {
   /** Manual connector: publish the CSR, wait for the certificate a person hands back, judge it. */
   private async handOff(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, decision: Extract<Decision, { action: "issue" }>, current: Current): Promise<ReconcileResult> {
     const requestName = `${ctx.cert.spec.secretName}${REQUEST_SUFFIX}`;
-    const request = this.d.secrets.get(`${ctx.cert.metadata.namespace}/${requestName}`);
+    const request = await this.currentSecret(ctx.cert, requestName);
+    const ownership = this.ownership(ctx.cert, requestName, request);
+    if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
     const state = await judgeHandOff(request ? decodeSecretData(request) : undefined, desired);
     const instructions = profile.spec.authority.type === "manual" ? profile.spec.authority.manual.instructions : undefined;
     const ask = `upload tls.csr of Secret ${requestName} to the CA and put the signed certificate into its tls.crt${instructions ? ` (${instructions})` : ""}`;
@@ -234,6 +318,7 @@ export class CertificateReconciler implements Reconciler {
       case "publish": {
         const keyPem = decision.reuseKey && current.data?.["tls.key"] ? current.data["tls.key"] : await generatePrivateKey(desired.key);
         const csrPem = await buildCsr({ privateKeyPem: keyPem, subject: desired.subjectSpec, sans: desired.sans });
+        this.signalGuard(ctx);
         this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": csrPem, "tls.key": keyPem }, request), requestName);
         this.event(ctx.cert, "Normal", "CSRPublished", `${decision.message}: CSR published; ${ask}`);
         return this.awaiting(ctx, "AwaitingCertificate", `CSR published: ${ask}`);
@@ -245,14 +330,16 @@ export class CertificateReconciler implements Reconciler {
         return this.awaiting(ctx, "HandedBackCertificateInvalid", `${state.message}; ${ask}`);
       case "handedBack": {
         const password = await this.keystorePassword(ctx.cert).catch(() => undefined);
-        const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: state.keyPem, certificatePem: state.certificatePem });
+        const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: state.keyPem, certificatePem: state.certificatePem, caPem: state.caPem });
         const data = { "tls.crt": state.certificatePem, "tls.key": state.keyPem, "ca.crt": state.caPem, ...outputs };
-        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, data, current.secret));
+        const info = inspectCertificate(state.certificatePem);
+        const record = this.recordFor(ctx, profile, info, desired, current);
+        this.signalGuard(ctx);
+        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, data, current.secret, record));
         // The request Secret keeps the CSR for the record; the key now lives only in the Certificate's Secret.
         this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": decodeSecretData(request)["tls.csr"] ?? "" }, request), requestName);
-        const info = inspectCertificate(state.certificatePem);
         const connector = this.d.connectors.get(profile);
-        return this.completeIssuance(ctx, { profile, connector, desired, current, info, message: `certificate handed back and accepted: serial ${info.serialNumber}` });
+        return this.completeIssuance(ctx, { profile, connector, desired, current, info, message: `certificate handed back and accepted: serial ${info.serialNumber}`, revision: record.revision });
       }
     }
   }
@@ -263,21 +350,22 @@ export class CertificateReconciler implements Reconciler {
     let status = withCondition(ctx.status, { type: "Issuing", status: "True", reason, message, observedGeneration: ctx.generation }, now);
     const holdsValid = ctx.status.notAfter !== undefined && new Date(ctx.status.notAfter) > now && isConditionTrue(ctx.status.conditions, "Ready");
     if (!holdsValid) status = readyCondition(status, { ready: false, reason, message, generation: ctx.generation, now });
-    await this.writeStatus(ctx.cert, status);
+    await this.writeStatus(ctx, status);
     this.recordMetrics(ctx, status, holdsValid);
     return {}; // the hand-back (an update of the request Secret) triggers the next look
   }
 
   /** After a renewal, revoke the certificate it replaced when the profile says so. */
-  private async revokeSuperseded(ctx: Ctx, profile: ResolvedProfile, connector: Connector, status: CertificateStatus, previousPem: string | undefined): Promise<CertificateStatus> {
-    const previous = ctx.status.serialNumber;
-    if (profile.spec.revocation.onSupersede !== "Revoke" || !previous || revokedReasonOf(ctx.status, previous)) return status;
+  // eslint-disable-next-line max-params -- the superseded certificate is named by serial and, for authorities that need it, by PEM
+  private async revokeSuperseded(ctx: Ctx, profile: ResolvedProfile, connector: Connector, status: CertificateStatus, previous: string | undefined, previousPem: string | undefined): Promise<CertificateStatus> {
+    if (profile.spec.revocation.onSupersede !== "Revoke" || !previous || revokedReasonOf(status, previous)) return status;
     if (!connector.capabilities.has("revoke")) {
       this.event(ctx.cert, "Warning", "RevocationNotSupported", `the ${connector.type} connector cannot revoke superseded serial ${previous}`);
       return status;
     }
     try {
       const at = this.now();
+      this.signalGuard(ctx);
       await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at, certificatePem: previousPem });
       this.event(ctx.cert, "Normal", "Revoked", `superseded serial ${previous} revoked (superseded)`);
       this.d.onRevoked?.(profile);
@@ -288,26 +376,46 @@ export class CertificateReconciler implements Reconciler {
     }
   }
 
-  private async upToDate(ctx: Ctx, info: NonNullable<NonNullable<Awaited<ReturnType<typeof existingFrom>>>["certificate"]>, renewalTime: Date, desired: DesiredRequest, current: Current): Promise<ReconcileResult> {
+  // eslint-disable-next-line max-params -- the up-to-date path needs each of these, all already computed
+  private async upToDate(ctx: Ctx, info: CertificateInfo, renewalTime: Date, desired: DesiredRequest, current: Current, caPem: string | undefined): Promise<ReconcileResult> {
     const now = this.now();
-    if (current.data && outputsOutOfDate(ctx.cert.spec, current.data)) {
-      try {
-        const password = await this.keystorePassword(ctx.cert);
-        const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: current.data["tls.key"], certificatePem: current.data["tls.crt"]! });
-        const kept = Object.fromEntries(Object.entries(current.data).filter(([k]) => k.startsWith("tls.") || k === "ca.crt"));
-        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, ...outputs }, current.secret));
-      } catch (e) {
-        if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
-        throw e;
-      }
-    }
+    const repaired = await this.repairOutputs(ctx, current, info, caPem);
+    if (repaired) return repaired;
     let status = markExpired(observedStatus(ctx.status, info, renewalTime), now);
     if (desired.renewalRequest) status.lastRenewalRequestId = desired.renewalRequest.id;
-    status = readyCondition(status, { ready: true, reason: "Issued", message: `certificate is up to date (serial ${info.serialNumber}, expires ${info.notAfter.toISOString()})`, generation: ctx.generation, now });
+    status = readyCondition(status, { ready: true, reason: "Issued", message: readyMessage(info), generation: ctx.generation, now });
     status = this.expiryNotice(ctx, status, info.notAfter);
-    await this.writeStatus(ctx.cert, status);
+    await this.writeStatus(ctx, status);
     this.recordMetrics(ctx, status, true);
     return { requeueAfterMs: this.nextLook(ctx, status, renewalTime) };
+  }
+
+  /**
+   * Rebuilds the outputs derived from a valid certificate and key (ca.crt, keystore.p12, jwks.json)
+   * when one is missing, unwanted, or no longer what certwright wrote. Returns a result only when
+   * the reconcile must end here (a refusal about an output).
+   */
+  private async repairOutputs(ctx: Ctx, current: Current, info: CertificateInfo, caPem: string | undefined): Promise<ReconcileResult | undefined> {
+    const data = current.data;
+    if (!data) return undefined;
+    const record = readRecord(current.secret);
+    const drifted = record?.outputsDigest !== undefined && record.outputsDigest !== outputsDigest(current.secret?.data);
+    const caMissing = !data["ca.crt"]?.trim();
+    if (!drifted && !caMissing && !outputsOutOfDate(ctx.cert.spec, data)) return undefined;
+    try {
+      const password = await this.keystorePassword(ctx.cert);
+      const ca = caSource(data, caPem, drifted);
+      const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: data["tls.key"], certificatePem: data["tls.crt"]!, caPem: ca });
+      const kept = Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("tls.")));
+      const rec = record ?? { serialNumber: info.serialNumber, revision: ctx.status.revision ?? 1 };
+      this.signalGuard(ctx);
+      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, "ca.crt": ca.trim() + "\n", ...outputs }, current.secret, rec));
+      this.event(ctx.cert, "Normal", "OutputsRepaired", "ca.crt, keystore or JWKS were missing or changed: rewritten from the certificate");
+      return undefined;
+    } catch (e) {
+      if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
+      throw e;
+    }
   }
 
   /** Enters (once) or leaves the notice window: a condition, an Event on entry, a metric. */
@@ -344,18 +452,20 @@ export class CertificateReconciler implements Reconciler {
     }
     try {
       const at = this.now();
+      this.signalGuard(ctx);
       await connector.revoke({ serialNumber: serial, reason, revokedAt: at, certificatePem: this.issuedPem(ctx.cert, serial) });
       this.event(ctx.cert, "Normal", "Revoked", `serial ${serial} revoked (${reason})`);
       this.d.onRevoked?.(profile);
       return this.revoked(ctx, markRevoked(ctx.status, serial, reason, at), serial, reason);
     } catch (e) {
+      if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
       return this.fail(ctx, e, "RevocationFailed");
     }
   }
 
   private async revoked(ctx: Ctx, status: CertificateStatus, serial: string, reason: RevocationReason): Promise<ReconcileResult> {
     const next = readyCondition(status, { ready: false, reason: "Revoked", message: `certificate ${serial} is revoked (${reason}); remove spec.revocation to get a new one`, generation: ctx.generation, now: this.now() });
-    await this.writeStatus(ctx.cert, next);
+    await this.writeStatus(ctx, next);
     this.recordMetrics(ctx, next, false);
     return {};
   }
@@ -371,6 +481,7 @@ export class CertificateReconciler implements Reconciler {
       } else {
         const connector = this.d.connectors.get(profile);
         try {
+          this.signalGuard(ctx);
           await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now(), certificatePem: this.issuedPem(cert, serial) });
           this.event(cert, "Normal", "Revoked", `serial ${serial} revoked on deletion (cessationOfOperation)`);
           this.d.onRevoked?.(profile);
@@ -379,26 +490,31 @@ export class CertificateReconciler implements Reconciler {
         }
       }
     }
-    await this.ensureFinalizer(cert, false);
+    await this.ensureFinalizer(ctx, false);
     return {};
   }
 
-  private async ensureFinalizer(cert: Certificate, wanted: boolean): Promise<void> {
+  private async ensureFinalizer(ctx: Ctx, wanted: boolean): Promise<void> {
+    const cert = ctx.cert;
     const finalizers = cert.metadata.finalizers ?? [];
     if (finalizers.includes(REVOKE_ON_DELETE_FINALIZER) === wanted) return;
     const next = wanted ? [...finalizers, REVOKE_ON_DELETE_FINALIZER] : finalizers.filter((f) => f !== REVOKE_ON_DELETE_FINALIZER);
-    await this.d.client.patch(CERTIFICATES, cert.metadata.namespace, cert.metadata.name ?? "", {
-      metadata: { finalizers: next, resourceVersion: cert.metadata.resourceVersion },
+    this.signalGuard(ctx);
+    const written = await this.d.client.patch<KubeObject>(CERTIFICATES, cert.metadata.namespace, cert.metadata.name ?? "", {
+      metadata: { finalizers: next, resourceVersion: ctx.resourceVersion },
     });
+    ctx.resourceVersion = written.metadata.resourceVersion;
+    this.d.certificates.remember(`${cert.metadata.namespace}/${cert.metadata.name}`, written);
   }
 
+  /** A refusal waits for a change of the spec, the profile or the Secret: no back-off, no failure count. */
   private async refuse(ctx: Ctx, reason: string, message: string): Promise<ReconcileResult> {
     const before = ctx.status;
-    const status = readyCondition(before, { ready: false, reason, message, generation: ctx.generation, now: this.now() });
+    const status = readyCondition(clearFailures(before), { ready: false, reason, message, generation: ctx.generation, now: this.now() });
     if (!sameStatus(before, status)) this.event(ctx.cert, "Warning", reason, message);
-    await this.writeStatus(ctx.cert, status);
+    await this.writeStatus(ctx, status);
     this.recordMetrics(ctx, status, false);
-    return {}; // wait for the Certificate or its profile to change
+    return {};
   }
 
   private async fail(ctx: Ctx, e: unknown, reason: string): Promise<ReconcileResult> {
@@ -406,9 +522,10 @@ export class CertificateReconciler implements Reconciler {
     const now = this.now();
     const { status: failed, retryAt } = failedStatus(ctx.status, now);
     const specific = e instanceof ConnectorError || e instanceof OutputError ? e.reason : reason;
-    const status = readyCondition(failed, { ready: false, reason: specific, message, generation: ctx.generation, now });
-    await this.writeStatus(ctx.cert, status);
-    this.event(ctx.cert, "Warning", reason, `${message} (attempt ${failed.failedIssuanceAttempts}, next retry ${retryAt.toISOString()})`);
+    const status = readyCondition(failed, { ready: false, reason: specific, message: `${message} (attempt ${failed.failedIssuanceAttempts}, next retry ${retryAt.toISOString()})`, generation: ctx.generation, now });
+    await this.writeStatus(ctx, status);
+    // The same message each attempt, so the recorder counts one Event instead of writing many.
+    this.event(ctx.cert, "Warning", reason, message);
     const notAfter = ctx.status.notAfter ? new Date(ctx.status.notAfter) : undefined;
     if (notAfter && now.getTime() >= notAfter.getTime() - ctx.noticeMs) {
       this.event(ctx.cert, "Warning", "ExpiringRenewalFailing", `certificate expires at ${notAfter.toISOString()} and renewal keeps failing: ${message}`);
@@ -424,6 +541,11 @@ export class CertificateReconciler implements Reconciler {
     if (!s.failedIssuanceAttempts || !s.nextRetryTime || s.observedGeneration !== ctx.generation) return undefined;
     const left = new Date(s.nextRetryTime).getTime() - now.getTime();
     return left > 0 ? left : undefined;
+  }
+
+  /** No side effect starts once leadership is lost (the signal aborts): the next leader decides. */
+  private signalGuard(ctx: { signal: AbortSignal }): void {
+    if (ctx.signal.aborted) throw new Error("leadership lost: not writing");
   }
 
   /** The certificate with this serial, when the Secret still holds it (ACME revokes by certificate). */
@@ -463,10 +585,24 @@ export class CertificateReconciler implements Reconciler {
     return this.readSecretKey(cert, ref, "KeystorePasswordNotFound", "the PKCS#12 keystore password");
   }
 
-  private async writeStatus(obj: KubeObject, status: CertificateStatus): Promise<void> {
-    const before = statusOf(obj);
-    if (sameStatus(before, status)) return;
-    const written = await this.d.client.patchStatus<KubeObject>(CERTIFICATES, obj.metadata.namespace, obj.metadata.name ?? "", mergePatchOf(before, status));
+  /**
+   * Writes status only when it changed, as a merge patch carrying the resourceVersion the
+   * decisions were computed from: if the Certificate changed meanwhile the API server refuses
+   * (409) and the next reconcile decides again from the fresh object.
+   */
+  private async writeStatus(ctx: Pick<Ctx, "cert" | "stored" | "resourceVersion" | "signal">, status: CertificateStatus): Promise<void> {
+    const obj = ctx.cert;
+    if (sameStatus(ctx.stored, status)) return;
+    this.signalGuard(ctx);
+    const written = await this.d.client.patch<KubeObject>(
+      CERTIFICATES,
+      obj.metadata.namespace,
+      obj.metadata.name ?? "",
+      { metadata: { resourceVersion: ctx.resourceVersion }, status: mergePatchOf(ctx.stored, status) },
+      { subresource: "status" },
+    );
+    ctx.stored = status;
+    ctx.resourceVersion = written.metadata.resourceVersion;
     this.d.certificates.remember(`${obj.metadata.namespace}/${obj.metadata.name}`, written);
   }
 
@@ -496,6 +632,23 @@ export class CertificateReconciler implements Reconciler {
   }
 }
 
+/** A CA outage must not flip valid certificates to not-Ready: only an issuance needs the CA. */
+async function prepareAuthority(connector: Connector): Promise<{ caPem?: string; caError?: unknown }> {
+  try {
+    return { caPem: (await connector.prepare()).caPem };
+  } catch (e) {
+    return { caError: e ?? new Error("the connector failed") };
+  }
+}
+
+/** What ca.crt must hold: the authority's CA as it gives it now, else the top of the served chain. */
+function caSource(data: Record<string, string>, caPem: string | undefined, drifted: boolean): string {
+  if (caPem?.trim()) return caPem;
+  const chain = splitPemBundle(data["tls.crt"] ?? "");
+  if (chain.length > 1) return chain.at(-1)!;
+  return data["ca.crt"]?.trim() && !drifted ? data["ca.crt"] : chain[0]!;
+}
+
 function leafWithSerial(data: Record<string, string> | undefined, serial: string | undefined): string | undefined {
   const leaf = splitPemBundle(data?.["tls.crt"] ?? "")[0];
   if (!leaf || !serial) return undefined;
@@ -504,6 +657,11 @@ function leafWithSerial(data: Record<string, string> | undefined, serial: string
   } catch {
     return undefined;
   }
+}
+
+/** A refusal is not a failure: the back-off fields of earlier failures go. */
+function clearFailures(status: CertificateStatus): CertificateStatus {
+  return { ...status, failedIssuanceAttempts: undefined, lastFailureTime: undefined, nextRetryTime: undefined };
 }
 
 function withCondition(status: CertificateStatus, cond: ConditionInput, now: Date): CertificateStatus {

@@ -36,6 +36,8 @@ export interface Existing {
     key?: KeySpec;
     issuedByCurrentCa: boolean;
     usagesMatchType: boolean;
+    /** The Secret records a different certificate than it holds: someone replaced tls.crt. */
+    replacedByOther?: boolean;
   };
   lastRenewalRequestId?: string;
   /** A revoked certificate is never served again; keyCompromise forbids reusing its key. */
@@ -46,6 +48,7 @@ export type IssueReason =
   | "DoesNotExist"
   | "MissingData"
   | "InvalidCertificate"
+  | "Replaced"
   | "KeyMismatch"
   | "IncorrectIssuer"
   | "SpecChanged"
@@ -77,6 +80,9 @@ const keyMismatch: Trigger = (d, e) =>
 const wrongIssuer: Trigger = (_d, e) =>
   e.secret?.issuedByCurrentCa ? undefined : { reason: "IncorrectIssuer", message: "the certificate was not issued by the profile's CA" };
 
+const replaced: Trigger = (_d, e) =>
+  e.secret?.replacedByOther ? { reason: "Replaced", message: "tls.crt holds a certificate certwright did not write there" } : undefined;
+
 const revoked: Trigger = (_d, e) =>
   e.revokedReason ? { reason: "Revoked", message: `the certificate was revoked (${e.revokedReason})` } : undefined;
 
@@ -106,6 +112,7 @@ const TRIGGERS: Trigger[] = [
   certificateInvalid,
   keyMismatch,
   wrongIssuer,
+  replaced,
   revoked,
   specChanged,
   renewalRequested,

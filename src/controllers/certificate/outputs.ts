@@ -40,13 +40,15 @@ export function outputsOutOfDate(spec: CertificateSpec, data: Record<string, str
 
 export async function buildOutputs(
   inputs: OutputInputs,
-  material: { keyPem?: string; certificatePem: string },
+  material: { keyPem?: string; certificatePem: string; caPem?: string },
 ): Promise<Record<string, string | Buffer>> {
   const out: Record<string, string | Buffer> = {};
   const chain = splitPemBundle(material.certificatePem);
   if (wantsKeystore(inputs.spec) && material.keyPem) {
     if (inputs.password === undefined) throw new OutputError("KeystorePasswordNotFound", "keystore password is missing");
-    out[KEYSTORE_KEY] = await buildPkcs12({ privateKeyPem: material.keyPem, certificatePems: chain, password: inputs.password, friendlyName: "certwright" });
+    // Like cert-manager's keystores: the leaf, its chain, and the CA (once) so Java trusts the chain.
+    const ca = splitPemBundle(material.caPem ?? "").filter((c) => !chain.some((x) => x.trim() === c.trim()));
+    out[KEYSTORE_KEY] = await buildPkcs12({ privateKeyPem: material.keyPem, certificatePems: [...chain, ...ca], password: inputs.password, friendlyName: "certwright" });
   }
   if (wantsJwks(inputs.spec)) {
     try {

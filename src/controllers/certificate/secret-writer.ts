@@ -1,13 +1,15 @@
-// Writes the certificate's Secret (kubernetes.io/tls) with labels tying it to its Certificate.
-// Keeps labels and data keys the user added; replaces ours.
+// Writes the certificate's Secret (kubernetes.io/tls) with the labels that make it ours and the
+// record of what was written (see secret-record.ts). Keeps labels and data keys the user added;
+// replaces ours. Never takes over a Secret: ownership is judged before (ownership.ts).
 import type { Certificate } from "../../api/resources.ts";
 import type { KubeClient } from "../../kube/client.ts";
-import { isAlreadyExists } from "../../kube/errors.ts";
 import type { SecretObject } from "../../kube/objects.ts";
 import { SECRETS } from "../../kube/resources.ts";
-import { encodeSecretData, MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
+import { encodeSecretData } from "../../kube/secret-store.ts";
+import { ownerLabels } from "./ownership.ts";
+import { outputsDigest, recordAnnotations, RECORD_ANNOTATIONS, type SecretRecord } from "./secret-record.ts";
 
-export const CERTIFICATE_NAME_LABEL = "certwright.dev/certificate-name";
+export { CERTIFICATE_NAME_LABEL } from "./ownership.ts";
 
 /** The data keys certwright writes; every other key in the Secret belongs to someone else and stays. */
 const OWNED_KEYS = new Set(["tls.crt", "tls.key", "ca.crt", "tls.csr", "keystore.p12", "jwks.json"]);
@@ -16,41 +18,44 @@ function foreignData(s: SecretObject | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(s?.data ?? {}).filter(([k]) => !OWNED_KEYS.has(k)));
 }
 
+function withoutRecord(annotations: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations ?? {}).filter(([k]) => !RECORD_ANNOTATIONS.includes(k)));
+}
+
+function ownerOf(cert: Certificate): { name: string; uid: string } {
+  return { name: cert.metadata.name ?? "", uid: cert.metadata.uid ?? "" };
+}
+
 export async function writeCertificateSecret(
   client: KubeClient,
   cert: Certificate,
   data: Record<string, string | Buffer>,
   existing: SecretObject | undefined,
+  record: Omit<SecretRecord, "outputsDigest">,
 ): Promise<SecretObject> {
-  const ns = cert.metadata.namespace ?? "";
   const tpl = cert.spec.secretTemplate;
-  const labels = { ...existing?.metadata.labels, ...tpl?.labels, [CERTIFICATE_NAME_LABEL]: cert.metadata.name ?? "", [MANAGED_BY_LABEL]: "certwright" };
-  const annotations = {
-    ...existing?.metadata.annotations,
-    ...tpl?.annotations,
-    "certwright.dev/certificate-type": cert.spec.type,
-    "certwright.dev/ra-profile": `${cert.spec.raProfileRef.kind}/${cert.spec.raProfileRef.name}`,
-  };
+  const encoded = { ...foreignData(existing), "tls.key": "", ...encodeSecretData(data) };
   const body: SecretObject = {
-    metadata: { name: cert.spec.secretName, namespace: ns, labels, annotations, resourceVersion: existing?.metadata.resourceVersion },
+    metadata: {
+      name: cert.spec.secretName,
+      namespace: cert.metadata.namespace ?? "",
+      labels: { ...existing?.metadata.labels, ...tpl?.labels, ...ownerLabels(ownerOf(cert)) },
+      annotations: {
+        ...withoutRecord(existing?.metadata.annotations),
+        ...tpl?.annotations,
+        "certwright.dev/certificate-type": cert.spec.type,
+        "certwright.dev/ra-profile": `${cert.spec.raProfileRef.kind}/${cert.spec.raProfileRef.name}`,
+        ...recordAnnotations({ ...record, outputsDigest: outputsDigest(encoded) }),
+      },
+      resourceVersion: existing?.metadata.resourceVersion,
+    },
+    // A Secret's type cannot change: an adopted Opaque Secret stays Opaque.
     type: existing?.type ?? "kubernetes.io/tls",
-    data: { ...foreignData(existing), "tls.key": "", ...encodeSecretData(data) },
+    data: encoded,
   };
-  if (existing) return client.replace(SECRETS, body);
-  try {
-    return await client.create(SECRETS, body);
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-    // A Secret we did not know about (not labelled yet): take it over, keeping its other keys,
-    // labels and its type (a Secret's type cannot change).
-    const found = await client.get<SecretObject>(SECRETS, ns, cert.spec.secretName);
-    return client.replace(SECRETS, {
-      ...body,
-      type: found.type ?? body.type,
-      data: { ...foreignData(found), ...body.data },
-      metadata: { ...body.metadata, labels: { ...found.metadata.labels, ...labels }, resourceVersion: found.metadata.resourceVersion },
-    });
-  }
+  // PUT with the resourceVersion read: a concurrent change fails with a conflict, never lost.
+  // POST fails with AlreadyExists when a Secret appeared meanwhile: ownership is judged again.
+  return existing ? client.replace(SECRETS, body) : client.create(SECRETS, body);
 }
 
 /** The hand-off request Secret (`<secretName>-request`): the published CSR and, until the
@@ -67,7 +72,7 @@ export async function writeRequestSecret(
     metadata: {
       name,
       namespace: cert.metadata.namespace,
-      labels: { ...existing?.metadata.labels, [CERTIFICATE_NAME_LABEL]: cert.metadata.name ?? "", [MANAGED_BY_LABEL]: "certwright" },
+      labels: { ...existing?.metadata.labels, ...ownerLabels(ownerOf(cert)) },
       annotations: { ...existing?.metadata.annotations, "certwright.dev/purpose": "hand-off: upload tls.csr to the CA, put the certificate into tls.crt" },
       resourceVersion: existing?.metadata.resourceVersion,
     },

@@ -24,12 +24,17 @@ export function readyCondition(status: CertificateStatus, { ready, reason, messa
   };
 }
 
+/** The Ready message of a held certificate: the same words whether just issued or found at a restart. */
+export function readyMessage(info: Pick<CertificateInfo, "serialNumber" | "notAfter">): string {
+  return `certificate serial ${info.serialNumber} is valid until ${toRFC3339(info.notAfter)}`;
+}
+
 /** Status after a successful issuance: new facts, a history entry, failures cleared. */
 export function issuedStatus(
   status: CertificateStatus,
   info: CertificateInfo,
   renewalTime: Date,
-  extra: { renewalRequestId?: string },
+  extra: { renewalRequestId?: string; revision: number; issuedAt: Date },
 ): CertificateStatus {
   const history: HistoryEntry[] = (status.history ?? []).map((h) =>
     h.state === "issued" ? { ...h, state: "superseded" as const } : h,
@@ -40,11 +45,12 @@ export function issuedStatus(
     notAfter: toRFC3339(info.notAfter),
     fingerprintSHA256: info.fingerprintSHA256,
     state: "issued",
+    issuedAt: toRFC3339(extra.issuedAt),
   });
   return {
     ...status,
     ...certificateFacts(info, renewalTime),
-    revision: (status.revision ?? 0) + 1,
+    revision: extra.revision,
     failedIssuanceAttempts: undefined,
     lastFailureTime: undefined,
     nextRetryTime: undefined,
