@@ -10,7 +10,7 @@ import { NAMESPACES, SECRETS } from "./kube/resources.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { Clock } from "./runtime/clock.ts";
-import { Controller } from "./runtime/controller.ts";
+import { Controller, type Reconciler } from "./runtime/controller.ts";
 import { EventRecorder } from "./runtime/events.ts";
 import { Manager, type LeaderGate } from "./runtime/manager.ts";
 import { WorkQueue } from "./runtime/work-queue.ts";
@@ -41,6 +41,10 @@ export interface Operator {
   /** CRLs served over HTTP: path -> DER. */
   crls: CrlPublisher;
   events: EventRecorder;
+  /** Looks at this Certificate again now (namespace/name), as an informer event would. */
+  enqueueCertificate(key: string): void;
+  /** Reconciles of this Certificate started and finished so far (tests prove "nothing happened" with it). */
+  certificateReconciles(key: string): { started: number; finished: number };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -74,13 +78,14 @@ export function createOperator(o: OperatorOptions): Operator {
   certificates.addHandlers({ onDelete: (c) => certView.forget(keyOf(c)) });
   secrets.addHandlers({ onDelete: (s) => secretView.forget(keyOf(s)) });
   const certQueue = new WorkQueue({ clock: o.clock });
+  const reconciled = new Map<string, { started: number; finished: number }>();
   const certController = new Controller({
     name: "certificate",
     queue: certQueue,
     workers: o.workers ?? 4,
     log: o.log,
     metrics: o.metrics,
-    reconciler: new CertificateReconciler({
+    reconciler: counted(reconciled, new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
       directory: certificateDirectory({
         raProfiles: (ns) => raProfiles.list(ns),
@@ -90,7 +95,7 @@ export function createOperator(o: OperatorOptions): Operator {
       }),
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
       onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name),
-    }),
+    })),
   });
   const enqueueUsers = (kind: string, namespace: string | undefined, name: string) => {
     for (const c of certificates.list()) {
@@ -122,10 +127,28 @@ export function createOperator(o: OperatorOptions): Operator {
     manager,
     events,
     crls,
+    enqueueCertificate: (key) => certController.enqueue(key),
+    certificateReconciles: (key) => reconciled.get(key) ?? { started: 0, finished: 0 },
     start: () => manager.start(),
     stop: async () => {
       await manager.stop();
       await events.flush();
+    },
+  };
+}
+
+/** Counts started and finished reconciles per key. */
+function counted(counts: Map<string, { started: number; finished: number }>, inner: Reconciler): Reconciler {
+  return {
+    async reconcile(key, rc) {
+      const c = counts.get(key) ?? { started: 0, finished: 0 };
+      counts.set(key, c);
+      c.started++;
+      try {
+        return await inner.reconcile(key, rc);
+      } finally {
+        c.finished++;
+      }
     },
   };
 }
@@ -145,7 +168,14 @@ function routeCertificateEvents(
         enqueue(keyOf(b));
       }
     },
-    onDelete: (c) => enqueue(keyOf(c)),
+    onDelete: (c) => {
+      enqueue(keyOf(c));
+      // A Certificate refused because this one owned its Secret may take the Secret over now.
+      const secretName = (c as RefSpec).spec?.secretName;
+      for (const other of certificates.list(c.metadata.namespace)) {
+        if ((other as RefSpec).spec?.secretName === secretName) enqueue(keyOf(other));
+      }
+    },
   });
   const secretOwner = (s: SecretObject) => {
     const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];

@@ -11,6 +11,8 @@ describe("computeRenewalTime", () => {
     ["renewBefore equal to the lifetime", 24, 24, at(16)],
     ["renewBefore longer than the lifetime", 24, 48, at(16)],
     ["zero renewBefore", 24, 0, at(24)],
+    ["renewBefore just under the lifetime: not before a third of it", 24, 23, at(8)],
+    ["renewBefore of two thirds: exactly a third in", 24, 16, at(8)],
   ])("%s", (_name, lifetimeH, renewBeforeH, expected) => {
     expect(computeRenewalTime(nb, at(lifetimeH), renewBeforeH * HOUR)).toEqual(expected);
   });

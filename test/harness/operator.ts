@@ -25,6 +25,11 @@ export interface RunningOperator {
   metrics: Metrics;
   /** Reconciles the Certificate controller has finished (any result). */
   certificateReconciles: () => Promise<number>;
+  /**
+   * Reconciles this Certificate now and waits until the controller has finished a reconcile
+   * after it: the way to prove that nothing happens, instead of sleeping.
+   */
+  forceReconcile(ns: string, name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,14 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
     operator, clock, client, metrics, secretWrites: () => writes, logs: () => capture.raw.join(""),
     certificateReconciles: async () =>
       (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
+    forceReconcile: async (ns, name) => {
+      const key = `${ns}/${name}`;
+      // A reconcile already running may have read the state before the change under test:
+      // wait for one that starts after this call.
+      const target = operator.certificateReconciles(key).started + 1;
+      operator.enqueueCertificate(key);
+      await eventually(() => (operator.certificateReconciles(key).finished >= target ? true : undefined), 30_000, `a reconcile of ${key}`);
+    },
     stop: () => operator.stop(),
   };
 }
