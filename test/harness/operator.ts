@@ -21,6 +21,8 @@ export interface RunningOperator {
   client: KubeClient;
   /** Secret writes (POST/PUT/PATCH on secrets) since start: each issuance writes its Secret once. */
   secretWrites: () => number;
+  /** Every write since start (any verb but GET, any resource), e.g. "PATCH /apis/.../status". */
+  writes: () => string[];
   logs: () => string;
   metrics: Metrics;
   /** Reconciles the Certificate controller has finished (any result). */
@@ -36,7 +38,9 @@ export interface RunningOperator {
 export async function startOperator(opts: { namespace?: string; clock?: FakeClock } = {}): Promise<RunningOperator> {
   const client = KubeClient.fromKubeConfig(kubeConfig());
   let writes = 0;
-  client.rest.onWrite = (_verb, path) => {
+  const all: string[] = [];
+  client.rest.onWrite = (verb, path) => {
+    all.push(`${verb} ${path}`);
     if (/\/secrets(\/|$)/.test(path)) writes++;
   };
   const clock = opts.clock ?? new FakeClock(new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -51,7 +55,7 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   });
   await operator.start();
   return {
-    operator, clock, client, metrics, secretWrites: () => writes, logs: () => capture.raw.join(""),
+    operator, clock, client, metrics, secretWrites: () => writes, writes: () => [...all], logs: () => capture.raw.join(""),
     certificateReconciles: async () =>
       (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
     forceReconcile: async (ns, name) => {

@@ -80,8 +80,12 @@ describe("examples", () => {
 });
 
 describe("existing Secrets", () => {
-  it("takes over a Secret that already exists unlabelled, keeping its type and other keys", async () => {
-    await client.create(SECRETS, { metadata: { name: "pre-existing", namespace: ns }, type: "Opaque", data: encodeSecretData({ "app.conf": "x=1" }) });
+  it("takes over a pre-existing Secret handed over by annotation, keeping its type and other keys", async () => {
+    await client.create(SECRETS, {
+      metadata: { name: "pre-existing", namespace: ns, annotations: { "certwright.dev/allow-adoption": "true" } },
+      type: "Opaque",
+      data: encodeSecretData({ "app.conf": "x=1" }),
+    });
     await client.create(CERTIFICATES, {
       metadata: { name: "takeover", namespace: ns },
       spec: { raProfileRef: { name: "local-ca" }, type: "server", secretName: "pre-existing", dnsNames: ["takeover.example.com"], privateKey: { algorithm: "ECDSA", size: 256 } },
