@@ -1,6 +1,7 @@
 // Reads what the Secret holds into the facts decide() needs. Never throws on bad content:
-// broken data is a fact ("InvalidCertificate"), not an error.
-import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
+// broken data is a fact ("InvalidCertificate"), not an error. Parsing is bounded by the PEM caps
+// (src/pki/pem.ts), so a huge or garbled tls.crt costs little and leads to a re-issue.
+import { certificateMatchesKey, inspectCertificate, leafOfBundle, verifyIssuedBy } from "../../pki/inspect.ts";
 import { describeKey } from "../../pki/keys.ts";
 import { subjectOfCertificate } from "../../pki/subject.ts";
 import { usagesForType, type CertificateType } from "../../pki/usages.ts";
@@ -29,7 +30,7 @@ export async function existingFrom(
     issuedByCurrentCa: false,
     usagesMatchType: false,
   };
-  const leaf = splitPemBundle(crt)[0];
+  const leaf = leafOfBundle(crt);
   if (!leaf) return out;
   try {
     const info = inspectCertificate(leaf);
