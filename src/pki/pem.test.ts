@@ -13,7 +13,7 @@ import {
 
 const MiB = 1024 * 1024;
 /** Comparisons per input character the scanner may make (see the Scanner's loops). */
-const STEPS_PER_CHAR = 24;
+const STEPS_PER_CHAR = 8;
 const STEPS_CONSTANT = 128;
 
 function refusal(fn: () => unknown): PemError {

@@ -135,19 +135,30 @@ class Scanner {
     return out;
   }
 
-  /** Moves past the next "-----BEGIN "; false at the end of the text. A stray END is malformed. */
+  /**
+   * Moves past the next "-----BEGIN "; false at the end of the text. A stray END is malformed.
+   * A marker's five dashes always end a run of dashes, so each run is checked once, at its end.
+   */
   private seekBegin(): boolean {
     const { text } = this;
     while (this.pos < text.length) {
       this.steps++;
-      if (text.charCodeAt(this.pos) === DASH) {
-        if (this.matches(BEGIN)) {
-          this.pos += BEGIN.length;
-          return true;
-        }
-        if (this.matches(END)) throw this.malformed("an END line without a BEGIN line");
+      if (text.charCodeAt(this.pos) !== DASH) {
+        this.pos++;
+        continue;
       }
-      this.pos++;
+      let runEnd = this.pos;
+      while (runEnd < text.length && text.charCodeAt(runEnd) === DASH) {
+        this.steps++;
+        runEnd++;
+      }
+      const at = runEnd - DASHES.length;
+      if (at >= this.pos && this.matchesAt(at, BEGIN)) {
+        this.pos = at + BEGIN.length;
+        return true;
+      }
+      if (at >= this.pos && this.matchesAt(at, END)) throw this.malformed("an END line without a BEGIN line");
+      this.pos = runEnd;
     }
     return false;
   }
