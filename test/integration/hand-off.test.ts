@@ -126,7 +126,7 @@ describe("hand-off issuance (manual connector)", () => {
 
   it.each([
     ["malformed PEM framing", (pem: string) => pem.replace("-----END CERTIFICATE-----", "-----END CERTIFICATE REQUEST-----"), /^tls\.crt: malformed certificate bundle: .*does not repeat its label/],
-    ["a bundle over the size cap", (pem: string) => pem.repeat(200), /^tls\.crt: certificate bundle is \d+ bytes, over the limit of 262144/],
+    ["a bundle over the size cap", (pem: string) => pem + "#".repeat(300_000), /^tls\.crt: certificate bundle is \d+ bytes, over the limit of 262144/],
   ])("refuses a hand-back with %s as HandedBackCertificateInvalid, with an event, and issues nothing", async (what, spoil, message) => {
     const name = what.startsWith("malformed") ? "garbled" : "oversized";
     await transport(name);
