@@ -1,5 +1,6 @@
 // Wires informers, reconcilers and controllers into one Manager. main.ts and the integration
 // tests both build the operator here; only the clock, the client and the options differ.
+import type { ConnectorDeps } from "./connectors/factory.ts";
 import type { KubeClient } from "./kube/client.ts";
 import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "./kube/certwright-resources.ts";
 import { kubeEventWriter } from "./kube/event-writer.ts";
@@ -34,6 +35,8 @@ export interface OperatorOptions {
   leaderGate?: LeaderGate;
   onLeadershipLost?: () => void;
   instance?: string;
+  /** What every connector is built with, e.g. an HTTP client factory (tests). */
+  connectorDeps?: ConnectorDeps;
 }
 
 export interface Operator {
@@ -64,7 +67,7 @@ export function createOperator(o: OperatorOptions): Operator {
   const secrets = new Informer<SecretObject>(o.client, SECRETS, { ...scope, labelSelector: CERTIFICATE_NAME_LABEL });
 
   const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
-  const connectors = new ConnectorRegistry(o.client, () => o.clock.now());
+  const connectors = new ConnectorRegistry(o.client, () => o.clock.now(), o.connectorDeps);
   const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now());
   const profileControllers = new Map<string, Controller>();
   const lookup: ProfileLookup = {

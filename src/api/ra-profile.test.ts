@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authorityTypes, clusterRAProfileSpecSchema, raProfileSpecSchema, type RAProfileSpecInput } from "./ra-profile.ts";
 
+const UUID = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
 const base: RAProfileSpecInput = { authority: { type: "local", local: { caSecretName: "ca" } } };
 
 function problems(spec: unknown): string {
@@ -70,9 +71,17 @@ describe("raProfileSpecSchema", () => {
     ["acme server not a URL", { authority: { type: "acme", acme: { server: "ftp://a", accountKeySecretRef: { name: "k" } } } }, /http or https URL/],
     ["http authority UUID not a UUID", { authority: { type: "http", http: { url: "https://c.example", authorityUuid: "x" } } }, /must be a UUID/],
     ["bad CRL URL", { authority: { type: "local", local: { caSecretName: "ca", crlDistributionPoints: ["ldap://x"] } } }, /http or https URL/],
+    ["a zero timeout", { authority: { type: "http", http: { url: "https://c.example", authorityUuid: UUID, timeouts: { headers: "0s" } } } }, /timeouts.headers: must be more than 0s and at most 1h/],
+    ["a timeout over 1h", { authority: { type: "acme", acme: { server: "https://a.example/dir", accountKeySecretRef: { name: "k" }, timeouts: { body: "2h" } } } }, /must be more than 0s and at most 1h/],
+    ["a timeout in ms", { authority: { type: "http", http: { url: "https://c.example", authorityUuid: UUID, timeouts: { connect: "500ms" } } } }, /invalid duration/],
   ])("refuses %s", (_name, patch, want) => {
     expect(problems({ ...base, ...patch })).toMatch(want);
   });
+});
+
+it("accepts timeouts on the http and acme authorities", () => {
+  const spec = raProfileSpecSchema.parse({ ...base, authority: { type: "http", http: { url: "https://c.example", authorityUuid: UUID, timeouts: { connect: "5s", headers: "2m" } } } });
+  expect(spec.authority).toMatchObject({ http: { timeouts: { connect: "5s", headers: "2m" } } });
 });
 
 describe("clusterRAProfileSpecSchema", () => {

@@ -5,7 +5,7 @@ import { withRules, type CelRule } from "./cel-rules.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
 import { MAX_HISTORY } from "./certificate.ts";
 import { conditionsSchema } from "./conditions.ts";
-import { durationString, parseDuration } from "./duration.ts";
+import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
 import { labelSelectorSchema } from "./label-selector.ts";
 import {
@@ -34,6 +34,26 @@ export const localAuthoritySchema = z.object({
     .describe("An in-cluster CA whose key pair lives in a Secret."),
 });
 
+const MAX_TIMEOUT_MS = 3_600_000;
+const timeout = withRules(durationString, [
+  {
+    rule: "duration(self) > duration('0s') && duration(self) <= duration('1h')",
+    message: "must be more than 0s and at most 1h",
+    holds: (s) => !isDuration(s) || (parseDuration(s) > 0 && parseDuration(s) <= MAX_TIMEOUT_MS),
+  },
+]);
+
+/** Per-request HTTP timeouts of the connectors that call a remote CA (defaults in src/connectors/shared/http.ts). */
+export const httpTimeoutsSchema = z
+  .object({
+    connect: timeout.optional().describe("Time to open the TCP (and TLS) connection to the CA (default 10s)."),
+    headers: timeout
+      .optional()
+      .describe("Time from sending a request until the CA's response headers arrive (default 30s); raise it for a CA that signs slowly."),
+    body: timeout.optional().describe("Time to receive the whole response body once the headers are in (default 30s)."),
+  })
+  .describe("Per-request timeouts; a request that runs out fails with reason CATimeout and is retried with back-off.");
+
 export const acmeAuthoritySchema = z.object({
   type: z.literal("acme").describe("Which CA connector; the member of the same name configures it."),
   acme: z
@@ -49,6 +69,7 @@ export const acmeAuthoritySchema = z.object({
       caBundleSecretRef: secretKeySelector
         .optional()
         .describe("PEM bundle to trust for the server's HTTPS; unset means the system roots."),
+      timeouts: httpTimeoutsSchema.optional(),
     })
     .describe("An ACME (RFC 8555) server such as Let's Encrypt, reached over HTTPS."),
 });
@@ -93,6 +114,7 @@ export const httpAuthoritySchema = z.object({
       caBundleSecretRef: secretKeySelector
         .optional()
         .describe("PEM bundle to trust for the connector's HTTPS; unset means the system roots."),
+      timeouts: httpTimeoutsSchema.optional(),
     })
     .describe("A CZERTAINLY v2 authority-provider connector reached over HTTP(S): any CA it fronts signs."),
 });

@@ -7,7 +7,16 @@ import type { CertificateType } from "../pki/usages.ts";
 
 export type Capability = "issue" | "renew" | "revoke" | "crl";
 
-export interface IssueRequest {
+/** Options every connector call takes. */
+export interface CallOptions {
+  /**
+   * Cancels the call: pending HTTP requests are aborted and the call fails with the retryable
+   * ConnectorError "Cancelled". Connectors without I/O check it before they sign.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+export interface IssueRequest extends CallOptions {
   csrPem: string;
   publicKeyPem: string;
   type: CertificateType;
@@ -26,7 +35,7 @@ export interface IssuedCertificate {
   caPem: string;
 }
 
-export interface RevokeRequest {
+export interface RevokeRequest extends CallOptions {
   serialNumber: string;
   reason: RevocationReason;
   revokedAt: Date;
@@ -49,13 +58,13 @@ export interface Connector {
    */
   readonly handOff: boolean;
   /** Makes the authority usable (e.g. creates the local CA on first use) and returns its CA certificate. */
-  prepare(): Promise<{ caPem: string }>;
+  prepare(opts?: CallOptions): Promise<{ caPem: string }>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;
   revoke(req: RevokeRequest): Promise<void>;
   /** Signs a fresh CRL (a new CRL number each call), when the authority publishes one. */
-  crl(): Promise<PublishedCrl>;
+  crl(opts?: CallOptions): Promise<PublishedCrl>;
   /** How many certificates the authority has revoked: a change means the CRL is stale. */
-  revokedCount(): Promise<number>;
+  revokedCount(opts?: CallOptions): Promise<number>;
 }
 
 export interface PublishedCrl {
@@ -75,7 +84,11 @@ export interface SecretStore {
   update(name: string, data: Record<string, string>): Promise<void>;
 }
 
-/** A connector refused a request it will refuse again: retrying does not help until something changes. */
+/**
+ * A connector's failure with a CamelCase reason for the condition. `retryable` false: the
+ * authority will refuse again until something changes. Transport failures are retryable:
+ * CATimeout (connect, headers or body timeout), CAUnreachable, ResponseTooLarge, Cancelled.
+ */
 export class ConnectorError extends Error {
   readonly retryable: boolean;
   readonly reason: string;

@@ -2,7 +2,7 @@
 // certificate rather than serial (ACME, CZERTAINLY) fall back to this when the caller hands
 // over only a serial.
 import { inspectCertificate } from "../pki/inspect.ts";
-import { pemDecode } from "../pki/pem.ts";
+import { CERTIFICATE_BUNDLE_LIMITS, pemDecode } from "../pki/pem.ts";
 import { normalizeSerial } from "../pki/serial.ts";
 import { ConnectorError, type RevokeRequest } from "./connector.ts";
 
@@ -25,7 +25,7 @@ export class IssuedCertificates {
 
   /** DER of the certificate to revoke: the one handed over, else the one remembered for the serial. */
   derFor(req: RevokeRequest, authority: string): Buffer {
-    const der = req.certificatePem ? pemDecode(req.certificatePem, ["CERTIFICATE"]).der : this.bySerial.get(normalizeSerial(req.serialNumber));
+    const der = req.certificatePem ? derOf(req.certificatePem) : this.bySerial.get(normalizeSerial(req.serialNumber));
     if (!der) {
       throw new ConnectorError(
         "CertificateUnknown",
@@ -34,5 +34,13 @@ export class IssuedCertificates {
       );
     }
     return der;
+  }
+}
+
+function derOf(certificatePem: string): Buffer {
+  try {
+    return pemDecode(certificatePem, ["CERTIFICATE"], CERTIFICATE_BUNDLE_LIMITS).der;
+  } catch (e) {
+    throw new ConnectorError("InvalidCertificate", `the certificate to revoke cannot be read: ${(e as Error).message}`, false);
   }
 }

@@ -1,7 +1,7 @@
 // Connectors are built once per profile generation and shared by every Certificate using it,
 // so the local CA is read from its Secret once, not per issuance.
 import type { Connector } from "../connectors/connector.ts";
-import { createConnector } from "../connectors/factory.ts";
+import { createConnector, type ConnectorDeps } from "../connectors/factory.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { KubeSecretStore } from "../kube/secret-store.ts";
 import type { ResolvedProfile } from "./profiles/resolve-profile.ts";
@@ -9,11 +9,14 @@ import type { ResolvedProfile } from "./profiles/resolve-profile.ts";
 export class ConnectorRegistry {
   private readonly client: KubeClient;
   private readonly now: () => Date;
+  private readonly deps: ConnectorDeps;
   private readonly cache = new Map<string, { version: string; connector: Connector }>();
 
-  constructor(client: KubeClient, now: () => Date) {
+  /** `deps` reach every connector built (e.g. an HTTP client factory in tests). */
+  constructor(client: KubeClient, now: () => Date, deps: ConnectorDeps = {}) {
     this.client = client;
     this.now = now;
+    this.deps = deps;
   }
 
   get(p: Pick<ResolvedProfile, "kind" | "name" | "secretNamespace" | "uid" | "generation" | "spec">): Connector {
@@ -21,7 +24,7 @@ export class ConnectorRegistry {
     const version = `${p.uid}/${p.generation}`;
     const hit = this.cache.get(key);
     if (hit?.version === version) return hit.connector;
-    const connector = createConnector(p.spec.authority, new KubeSecretStore(this.client, p.secretNamespace), this.now);
+    const connector = createConnector(p.spec.authority, new KubeSecretStore(this.client, p.secretNamespace), this.now, this.deps);
     this.cache.set(key, { version, connector });
     return connector;
   }

@@ -2,7 +2,7 @@
 import * as asn1js from "asn1js";
 import { loadIssuer } from "./issuer.ts";
 import type { IssuerMaterial } from "./issuer.ts";
-import { pemDecode, pemEncode } from "./pem.ts";
+import { CRL_LIMITS, pemDecode, pemEncode } from "./pem.ts";
 import { normalizeSerial, serialOctetsHex } from "./serial.ts";
 import { x509 } from "./x509.ts";
 
@@ -90,7 +90,7 @@ export interface CrlInfo {
 
 /** Reads a CRL PEM ("X509 CRL", or "CRL" as some tools write). Does not verify the signature. */
 export function parseCrl(pem: string): CrlInfo {
-  const crl = new x509.X509Crl(pemDecode(pem, [PEM_LABEL, "CRL"]).der);
+  const crl = new x509.X509Crl(pemDecode(pem, [PEM_LABEL, "CRL"], CRL_LIMITS).der);
   const ext = crl.getExtension(CRL_NUMBER_OID);
   return {
     crlNumber: ext ? readInteger(ext.value) : undefined,

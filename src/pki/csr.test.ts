@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildCsr, CsrError, parseAndVerifyCsr } from "./csr.ts";
 import { generatePrivateKey, publicKeyPemFromPrivate } from "./keys.ts";
 import type { KeySpec } from "./keys.ts";
-import { pemDecode, pemEncode } from "./pem.ts";
+import { MAX_CSR_LENGTH, pemDecode, pemEncode } from "./pem.ts";
 import { openssl, withFiles } from "./testing/openssl.ts";
 
 const sans = { dnsNames: ["api.example.com", "*.example.com"], ipAddresses: ["10.1.2.3", "2001:DB8:0:0:0:0:0:1"], uris: ["spiffe://example/ns/a"], emailAddresses: ["ops@example.com"] };
@@ -88,5 +88,18 @@ describe("parseAndVerifyCsr", () => {
     await expect(parseAndVerifyCsr(pemEncode(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]), "CERTIFICATE REQUEST"))).rejects.toThrow(/CSR cannot be parsed/);
     const key = await generatePrivateKey({ algorithm: "ECDSA" });
     await expect(parseAndVerifyCsr(key)).rejects.toBeInstanceOf(CsrError);
+  });
+});
+
+describe("CSR input limits", () => {
+  it("refuses a 1 MiB and a 10 MiB CSR by size, before parsing", async () => {
+    for (const size of [1024 * 1024, 10 * 1024 * 1024]) {
+      const pem = pemEncode(Buffer.alloc((size * 3) / 4), "CERTIFICATE REQUEST");
+      await expect(parseAndVerifyCsr(pem)).rejects.toThrow(new CsrError(`CSR is ${pem.length} bytes, over the limit of ${MAX_CSR_LENGTH}`));
+    }
+  });
+
+  it("says what is wrong with the framing", async () => {
+    await expect(parseAndVerifyCsr("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n")).rejects.toThrow(/malformed CSR: .* no END line/);
   });
 });

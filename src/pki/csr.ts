@@ -3,7 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { csrSubjectName } from "./dn.ts";
 import { describeKeyObject } from "./keys.ts";
 import type { KeyDescription } from "./keys.ts";
-import { pemDecode, pemEncode } from "./pem.ts";
+import { CSR_LIMITS, PemError, pemDecode, pemEncode } from "./pem.ts";
 import { sanExtension, sansFromExtensions } from "./san.ts";
 import { importKeyPair } from "./signing-key.ts";
 import { isEmptySubject, subjectFromAttributes, subjectToName } from "./subject.ts";
@@ -46,13 +46,8 @@ export interface CsrInfo {
 
 /** Parses a CSR and checks its self-signature; throws CsrError when it is not usable. */
 export async function parseAndVerifyCsr(pem: string): Promise<CsrInfo> {
-  let der: Buffer;
+  const der = csrDer(pem);
   let csr: x509.Pkcs10CertificateRequest;
-  try {
-    der = pemDecode(pem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der;
-  } catch {
-    throw new CsrError("not a PEM CSR (expected a CERTIFICATE REQUEST block)");
-  }
   try {
     csr = new x509.Pkcs10CertificateRequest(der);
   } catch {
@@ -60,6 +55,20 @@ export async function parseAndVerifyCsr(pem: string): Promise<CsrInfo> {
   }
   if (!(await verifySignature(csr))) throw new CsrError("CSR signature is invalid");
   return describeCsr(der, csr);
+}
+
+/**
+ * The DER of a PEM CSR, within CSR_LIMITS (checked before anything is read). Throws CsrError
+ * with the reason for a CSR over the caps or badly framed.
+ */
+export function csrDer(pem: string): Buffer {
+  try {
+    return pemDecode(pem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"], CSR_LIMITS).der;
+  } catch (e) {
+    // Size and framing reasons help the user; a wrong label is just "not a CSR".
+    if (e instanceof PemError && e.code !== "NotPem" && e.code !== "UnexpectedLabel") throw new CsrError(e.message);
+    throw new CsrError("not a PEM CSR (expected a CERTIFICATE REQUEST block)");
+  }
 }
 
 async function verifySignature(csr: x509.Pkcs10CertificateRequest): Promise<boolean> {

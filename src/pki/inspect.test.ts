@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCertificateAuthority, floorToSecond, signCertificate } from "./ca.ts";
-import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "./inspect.ts";
+import { certificateMatchesKey, inspectCertificate, leafOfBundle, splitPemBundle, verifyIssuedBy } from "./inspect.ts";
+import { PemError, pemEncode } from "./pem.ts";
 import type { IssuerMaterial } from "./issuer.ts";
 import { generatePrivateKey, publicKeyPemFromPrivate, spkiSha256 } from "./keys.ts";
 import { openssl, withFiles } from "./testing/openssl.ts";
@@ -83,5 +84,18 @@ describe("bundles, keys and issuers", () => {
     const other = await createCertificateAuthority({ commonName: "other CA", now });
     expect(await verifyIssuedBy(leaf, other.certificatePem)).toBe(false);
     expect(await verifyIssuedBy("garbage", ca.certificatePem)).toBe(false);
+  });
+});
+
+describe("certificate bundle limits", () => {
+  it("refuses a 1 MiB and a 10 MiB bundle with a PemError, and leafOfBundle never throws", () => {
+    for (const size of [1024 * 1024, 10 * 1024 * 1024]) {
+      const bundle = pemEncode(Buffer.alloc((size * 3) / 4), "CERTIFICATE");
+      expect(() => splitPemBundle(bundle)).toThrow(PemError);
+      expect(() => splitPemBundle(bundle)).toThrow(/over the limit of 262144/);
+      expect(leafOfBundle(bundle)).toBeUndefined();
+    }
+    expect(leafOfBundle("-----BEGIN CERTIFICATE-----\nAA")).toBeUndefined();
+    expect(leafOfBundle(undefined)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { certificateNames, formatDn } from "./dn.ts";
 import { extKeyUsageNames, keyUsageNames } from "./extensions.ts";
 import { spkiSha256 } from "./keys.ts";
-import { pemBlocks, pemDecode, pemEncode } from "./pem.ts";
+import { CERTIFICATE_BUNDLE_LIMITS, pemBlocks, pemDecode, pemEncode } from "./pem.ts";
 import { sansFromExtensions } from "./san.ts";
 import { normalizeSerial } from "./serial.ts";
 import type { SanSpec } from "./subject.ts";
@@ -30,7 +30,7 @@ export interface CertificateInfo {
 }
 
 function parse(pem: string): { der: Buffer; cert: x509.X509Certificate } {
-  const { der } = pemDecode(pem, ["CERTIFICATE"]);
+  const { der } = pemDecode(pem, ["CERTIFICATE"], CERTIFICATE_BUNDLE_LIMITS);
   try {
     return { der, cert: new x509.X509Certificate(der) };
   } catch {
@@ -58,11 +58,23 @@ export function inspectCertificate(pem: string): CertificateInfo {
   };
 }
 
-/** The certificates of a PEM bundle, in order, each as its own PEM. Other blocks are skipped. */
+/**
+ * The certificates of a PEM bundle, in order, each as its own PEM. Other blocks are skipped.
+ * Throws PemError for a bundle over the caps (CERTIFICATE_BUNDLE_LIMITS) or badly framed.
+ */
 export function splitPemBundle(pem: string): string[] {
-  return pemBlocks(pem)
+  return pemBlocks(pem, CERTIFICATE_BUNDLE_LIMITS)
     .filter((b) => b.label === "CERTIFICATE")
     .map((b) => pemEncode(b.der, "CERTIFICATE"));
+}
+
+/** The first certificate of a bundle, or undefined for anything unreadable; never throws. */
+export function leafOfBundle(pem: string | undefined): string | undefined {
+  try {
+    return splitPemBundle(pem ?? "")[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the certificate carries the public half of the private key. */

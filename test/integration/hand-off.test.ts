@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
-import { SECRETS } from "../../src/kube/resources.ts";
+import { EVENTS, SECRETS } from "../../src/kube/resources.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
 import { createCertificateAuthority, floorToSecond, signCertificate } from "../../src/pki/ca.ts";
 import { parseAndVerifyCsr } from "../../src/pki/csr.ts";
@@ -122,6 +122,30 @@ describe("hand-off issuance (manual connector)", () => {
     expect(r.message).toContain("does not match the key of the published CSR");
     expect(await client.find(SECRETS, ns, "wrong-tls")).toBeUndefined();
     expect((await secretData(client, ns, "wrong-tls-request"))["tls.key"]).toBe(req["tls.key"]); // same CSR still valid
+  });
+
+  it.each([
+    ["malformed PEM framing", (pem: string) => pem.replace("-----END CERTIFICATE-----", "-----END CERTIFICATE REQUEST-----"), /^tls\.crt: malformed certificate bundle: .*does not repeat its label/],
+    ["a bundle over the size cap", (pem: string) => pem + "#".repeat(300_000), /^tls\.crt: certificate bundle is \d+ bytes, over the limit of 262144/],
+  ])("refuses a hand-back with %s as HandedBackCertificateInvalid, with an event, and issues nothing", async (what, spoil, message) => {
+    const name = what.startsWith("malformed") ? "garbled" : "oversized";
+    await transport(name);
+    const req = await request(name);
+    const signed = await portalSigns(req["tls.csr"]!);
+    await client.patch(SECRETS, ns, `${name}-tls-request`, { data: encodeSecretData({ "tls.crt": spoil(signed) }) });
+    const r = await eventually(async () => {
+      const c = await getCert(client, ns, name);
+      const ready = c.status?.conditions?.find((x) => x.type === "Ready");
+      return ready?.reason === "HandedBackCertificateInvalid" ? ready : undefined;
+    }, 30_000, "the refusal");
+    expect(r.message).toMatch(message);
+    expect(await client.find(SECRETS, ns, `${name}-tls`)).toBeUndefined();
+    const events = await eventually(async () => {
+      const list = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(EVENTS, { namespace: ns });
+      const mine = list.items.filter((e) => e.reason === "HandedBackCertificateInvalid" && e.regarding?.name === name);
+      return mine.length > 0 ? mine : undefined;
+    }, 30_000, "the HandedBackCertificateInvalid event");
+    expect(events).toHaveLength(1);
   });
 
   it("a connector that cannot revoke says so in a condition, and the certificate stays", async () => {

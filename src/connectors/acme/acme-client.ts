@@ -1,9 +1,12 @@
 // An RFC 8555 client for one account: directory, nonces, account, orders, authorizations,
 // finalization, download and revocation. It speaks HTTP through an injected fetch and waits
-// through an injected sleep, so every poll is bounded and tests never sleep for real.
+// through an injected sleep, so every poll is bounded and tests never sleep for real. Calls for
+// one issuance take that issuance's AbortSignal; work shared by all callers (the directory, the
+// account) runs without one, and each caller stops waiting for it when its own signal fires.
 import type { KeyObject } from "node:crypto";
 import { ConnectorError } from "../connector.ts";
-import type { FetchLike, HttpResponse } from "./http.ts";
+import { abortable, throwIfCancelled } from "../shared/abort.ts";
+import type { FetchLike, HttpResponse } from "../shared/http.ts";
 import { jwkThumbprint, publicJwk, signJws, type JwsSigner } from "./jws.ts";
 import { problemError, type ProblemDocument } from "./problem.ts";
 
@@ -48,7 +51,8 @@ export interface AcmeClientOptions {
   directoryUrl: string;
   accountKey: KeyObject;
   fetch: FetchLike;
-  sleep: (ms: number) => Promise<void>;
+  /** Must end early (rejecting) when the signal fires. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Polls of an authorization or order before giving up (retryably). */
   pollAttempts?: number;
   pollIntervalMs?: number;
@@ -57,6 +61,14 @@ export interface AcmeClientOptions {
 }
 
 export type Http01Presenter = (c: { identifier: Identifier; token: string; keyAuthorization: string }) => Promise<void>;
+
+type Signal = AbortSignal | undefined;
+
+interface PostOptions {
+  signer?: JwsSigner;
+  headers?: Record<string, string>;
+  signal?: Signal;
+}
 
 interface Reply {
   status: number;
@@ -76,12 +88,12 @@ export class AcmeClient {
     this.opts = { ...opts, pollAttempts: opts.pollAttempts ?? 30, pollIntervalMs: opts.pollIntervalMs ?? 1000 };
   }
 
-  directory(): Promise<Directory> {
+  directory(signal?: Signal): Promise<Directory> {
     this.directoryPromise ??= this.fetchDirectory().catch((e: unknown) => {
       this.directoryPromise = undefined; // a failed lookup is retried by the next call
       throw e;
     });
-    return this.directoryPromise;
+    return abortable(this.directoryPromise, signal, "the ACME directory lookup");
   }
 
   /** Finds the account of our key, or creates it (agreeing to the terms of service). */
@@ -91,24 +103,24 @@ export class AcmeClient {
     const jwk = { jwk: publicJwk(this.opts.accountKey) };
     let reply: Reply;
     try {
-      reply = await this.post(dir.newAccount, { onlyReturnExisting: true }, jwk);
+      reply = await this.post(dir.newAccount, { onlyReturnExisting: true }, { signer: jwk });
     } catch (e) {
       if (!(e instanceof ConnectorError) || e.reason !== "accountDoesNotExist") throw e;
       const contact = email ? [`mailto:${email}`] : undefined;
-      reply = await this.post(dir.newAccount, { termsOfServiceAgreed: true, contact }, jwk);
+      reply = await this.post(dir.newAccount, { termsOfServiceAgreed: true, contact }, { signer: jwk });
     }
     this.accountUrl = location(reply, "newAccount");
     return this.accountUrl;
   }
 
-  async newOrder(identifiers: Identifier[]): Promise<{ url: string; order: Order }> {
-    const reply = await this.post((await this.directory()).newOrder, { identifiers });
+  async newOrder(identifiers: Identifier[], signal?: Signal): Promise<{ url: string; order: Order }> {
+    const reply = await this.post((await this.directory(signal)).newOrder, { identifiers }, { signal });
     return { url: location(reply, "newOrder"), order: parse<Order>(reply) };
   }
 
   /** Brings one authorization to valid: answers its http-01 challenge and polls. */
-  async authorize(authzUrl: string): Promise<void> {
-    let authz = parse<Authorization>(await this.post(authzUrl, undefined));
+  async authorize(authzUrl: string, signal?: Signal): Promise<void> {
+    let authz = parse<Authorization>(await this.post(authzUrl, undefined, { signal }));
     if (authz.status === "valid") return; // reused from an earlier order
     if (authz.status === "pending") {
       const challenge = authz.challenges.find((c) => c.type === "http-01");
@@ -117,9 +129,9 @@ export class AcmeClient {
       }
       const keyAuthorization = `${challenge.token}.${jwkThumbprint(publicJwk(this.opts.accountKey))}`;
       await this.opts.presentHttp01?.({ identifier: authz.identifier, token: challenge.token, keyAuthorization });
-      await this.post(challenge.url, {});
+      await this.post(challenge.url, {}, { signal });
     }
-    authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${authz.identifier.value}`);
+    authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${authz.identifier.value}`, signal);
     if (authz.status !== "valid") {
       const failed = authz.challenges.find((c) => c.error)?.error;
       if (failed) throw problemError(failed, 403);
@@ -128,11 +140,11 @@ export class AcmeClient {
   }
 
   /** Sends the CSR and waits until the certificate is ready; returns the finished order. */
-  async finalize(orderUrl: string, order: Order, csrDer: Buffer): Promise<Order> {
+  async finalize(orderUrl: string, order: Order, csrDer: Buffer, signal?: Signal): Promise<Order> {
     let current = order;
-    if (current.status === "pending") current = await this.poll(orderUrl, (o: Order) => o.status !== "pending", "order");
-    if (current.status === "ready") current = parse<Order>(await this.post(current.finalize, { csr: csrDer.toString("base64url") }));
-    if (current.status === "processing") current = await this.poll(orderUrl, (o: Order) => o.status !== "processing", "order");
+    if (current.status === "pending") current = await this.poll(orderUrl, (o: Order) => o.status !== "pending", "order", signal);
+    if (current.status === "ready") current = parse<Order>(await this.post(current.finalize, { csr: csrDer.toString("base64url") }, { signal }));
+    if (current.status === "processing") current = await this.poll(orderUrl, (o: Order) => o.status !== "processing", "order", signal);
     if (current.status !== "valid" || !current.certificate) {
       if (current.error) throw problemError(current.error, 403);
       throw new ConnectorError("OrderFailed", `the order ended ${current.status}`, false);
@@ -141,16 +153,16 @@ export class AcmeClient {
   }
 
   /** The certificate chain as served: leaf first, PEM. */
-  async downloadChain(certificateUrl: string): Promise<string> {
-    const reply = await this.post(certificateUrl, undefined, undefined, { accept: "application/pem-certificate-chain" });
+  async downloadChain(certificateUrl: string, signal?: Signal): Promise<string> {
+    const reply = await this.post(certificateUrl, undefined, { headers: { accept: "application/pem-certificate-chain" }, signal });
     return reply.body;
   }
 
   /** Revokes by certificate (DER), as the owning account. A certificate already revoked is success. */
-  async revoke(certificateDer: Buffer, reasonCode: number): Promise<void> {
-    const dir = await this.directory();
+  async revoke(certificateDer: Buffer, reasonCode: number, signal?: Signal): Promise<void> {
+    const dir = await this.directory(signal);
     try {
-      await this.post(dir.revokeCert, { certificate: certificateDer.toString("base64url"), reason: reasonCode });
+      await this.post(dir.revokeCert, { certificate: certificateDer.toString("base64url"), reason: reasonCode }, { signal });
     } catch (e) {
       if (e instanceof ConnectorError && e.reason === "alreadyRevoked") return;
       throw e;
@@ -161,18 +173,23 @@ export class AcmeClient {
     const res = await this.send(this.opts.directoryUrl, { method: "GET" });
     const body = await res.text();
     if (res.status !== 200) throw replyError({ status: res.status, headers: res.headers, body }, "directory");
-    const dir = JSON.parse(body) as Partial<Directory>;
+    const dir = parse<Partial<Directory>>({ status: res.status, headers: res.headers, body });
     if (!dir.newNonce || !dir.newAccount || !dir.newOrder || !dir.revokeCert) {
       throw new ConnectorError("InvalidDirectory", `${this.opts.directoryUrl} is not an ACME directory`, false);
     }
     return dir as Directory;
   }
 
-  private async poll<T extends { status: Status }>(url: string, done: (v: T) => boolean, what: string): Promise<T> {
+  private async poll<T extends { status: Status }>(url: string, done: (v: T) => boolean, what: string, signal: Signal): Promise<T> {
     for (let attempt = 0; attempt < this.opts.pollAttempts; attempt++) {
-      const value = parse<T>(await this.post(url, undefined));
+      const value = parse<T>(await this.post(url, undefined, { signal }));
       if (done(value)) return value;
-      await this.opts.sleep(this.opts.pollIntervalMs);
+      try {
+        await this.opts.sleep(this.opts.pollIntervalMs, signal);
+      } catch (e) {
+        throwIfCancelled(signal, `polling the ${what}`);
+        throw e;
+      }
     }
     throw new ConnectorError("Timeout", `${what} not finished after ${this.opts.pollAttempts} polls`, true);
   }
@@ -181,12 +198,12 @@ export class AcmeClient {
    * One signed POST (payload undefined = POST-as-GET). A badNonce is retried once with the
    * fresh nonce the refusal carried, as RFC 8555 §6.5 intends.
    */
-  private async post(url: string, payload: unknown, signer?: JwsSigner, headers: Record<string, string> = {}): Promise<Reply> {
+  private async post(url: string, payload: unknown, opts: PostOptions = {}): Promise<Reply> {
     for (let attempt = 0; ; attempt++) {
-      const nonce = await this.nonce();
-      const kid = signer ?? { kid: this.requireAccount() };
+      const nonce = await this.nonce(opts.signal);
+      const kid = opts.signer ?? { kid: this.requireAccount() };
       const body = JSON.stringify(signJws(this.opts.accountKey, kid, url, nonce, payload));
-      const res = await this.send(url, { method: "POST", headers: { ...JOSE, ...headers }, body });
+      const res = await this.send(url, { method: "POST", headers: { ...JOSE, ...opts.headers }, body, signal: opts.signal });
       const reply = { status: res.status, headers: res.headers, body: await res.text() };
       if (reply.status < 400) return reply;
       const error = replyError(reply, url);
@@ -200,10 +217,10 @@ export class AcmeClient {
     return this.accountUrl;
   }
 
-  private async nonce(): Promise<string> {
+  private async nonce(signal: Signal): Promise<string> {
     const pooled = this.nonces.pop();
     if (pooled) return pooled;
-    const res = await this.send((await this.directory()).newNonce, { method: "HEAD" });
+    const res = await this.send((await this.directory(signal)).newNonce, { method: "HEAD", signal });
     const nonce = res.headers.get("replay-nonce");
     if (!nonce) throw new ConnectorError("NoNonce", "the ACME server sent no Replay-Nonce", true);
     return nonce;
@@ -215,8 +232,8 @@ export class AcmeClient {
     try {
       res = await this.opts.fetch(url, init);
     } catch (e) {
-      const cause = (e as { cause?: { message?: string } }).cause?.message;
-      throw new ConnectorError("Unreachable", `cannot reach ${url}: ${cause ?? (e as Error).message}`, true);
+      if (e instanceof ConnectorError) throw e; // the transport's CATimeout, CAUnreachable, Cancelled
+      throw new ConnectorError("CAUnreachable", `cannot reach the ACME server: ${(e as Error).message}`, true);
     }
     const nonce = res.headers.get("replay-nonce");
     if (nonce) this.nonces.push(nonce);
@@ -224,8 +241,15 @@ export class AcmeClient {
   }
 }
 
+/** The JSON body of a reply; anything else from the server is a retryable InvalidResponse. */
 function parse<T>(reply: Reply): T {
-  return JSON.parse(reply.body) as T;
+  try {
+    const value: unknown = JSON.parse(reply.body);
+    if (value && typeof value === "object") return value as T;
+  } catch {
+    // fall through
+  }
+  throw new ConnectorError("InvalidResponse", `the ACME server answered ${reply.status} without a JSON object`, true);
 }
 
 function location(reply: Reply, what: string): string {

@@ -6,9 +6,10 @@ import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
 import type { SanSpec } from "../../pki/subject.ts";
 import { ConnectorError, type IssueRequest } from "../connector.ts";
 import { connectorConformance, MemorySecretStore } from "../testing/conformance.ts";
+import { startHungServer } from "../testing/hung-server.ts";
 import { pebbleAvailable, PEBBLE_BIN, startPebble, type Pebble } from "../testing/pebble.ts";
 import { AcmeConnector, type AcmeConnectorOptions } from "./acme-connector.ts";
-import { httpClient, type FetchLike } from "./http.ts";
+import { undiciHttpClient, type FetchLike } from "../shared/http.ts";
 import { jwkThumbprint, publicJwk } from "./jws.ts";
 
 const now = new Date();
@@ -68,7 +69,7 @@ if (!pebbleAvailable) {
     it("creates the account key once, registers once, and finds the account again by key", async () => {
       const store = storeWithCa();
       const seen: unknown[] = [];
-      const base = httpClient(pebble.tlsCaPem);
+      const base = undiciHttpClient({ caPem: pebble.tlsCaPem });
       const fetch: FetchLike = (url, init) => {
         if (url.endsWith("/sign-me-up")) seen.push(payloadOf(init.body));
         return base(url, init);
@@ -113,7 +114,7 @@ if (!pebbleAvailable) {
       const issued = await connector(store).issue(await request({ dnsNames: ["revoke.example.com"] }));
       const serialNumber = inspectCertificate(issued.certificatePem).serialNumber;
       const problems: string[] = [];
-      const base = httpClient(pebble.tlsCaPem);
+      const base = undiciHttpClient({ caPem: pebble.tlsCaPem });
       const fetch: FetchLike = async (url, init) => {
         const res = await base(url, init);
         const body = await res.text();
@@ -141,7 +142,7 @@ if (!pebbleAvailable) {
     });
 
     it("retries once with a fresh nonce when the server says badNonce", async () => {
-      const base = httpClient(pebble.tlsCaPem);
+      const base = undiciHttpClient({ caPem: pebble.tlsCaPem });
       const refusals: string[] = [];
       let spoiled = false;
       const fetch: FetchLike = async (url, init) => {
@@ -174,9 +175,35 @@ if (!pebbleAvailable) {
       await expect(c.prepare()).rejects.toMatchObject({ reason: "CABundleNotFound", retryable: true });
     });
 
-    it("without the CA bundle the server's certificate is not trusted: Unreachable, retryable", async () => {
+    it("without the CA bundle the server's certificate is not trusted: CAUnreachable, retryable", async () => {
       const c = new AcmeConnector({ server: pebble.directoryUrl, accountKeySecretRef: ACCOUNT }, new MemorySecretStore(), () => now, fast);
-      await expect(c.prepare()).rejects.toMatchObject({ reason: "Unreachable", retryable: true });
+      await expect(c.prepare()).rejects.toMatchObject({ reason: "CAUnreachable", retryable: true });
     });
   });
 }
+
+describe("acme connector faults (no pebble needed)", () => {
+  it("an ACME server that accepts and never answers times out: CATimeout, retryable", async () => {
+    const hung = await startHungServer();
+    try {
+      const c = new AcmeConnector({ server: `${hung.url}/dir`, accountKeySecretRef: ACCOUNT, timeouts: { headers: "1s" } }, new MemorySecretStore(), () => now);
+      await expect(c.prepare()).rejects.toMatchObject({ reason: "CATimeout", retryable: true, message: `${hung.url} sent no response within 1s (headers timeout)` });
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it("the caller's signal stops the wait for a hung server: Cancelled", async () => {
+    const hung = await startHungServer();
+    try {
+      const c = new AcmeConnector({ server: `${hung.url}/dir`, accountKeySecretRef: ACCOUNT }, new MemorySecretStore(), () => now);
+      const controller = new AbortController();
+      const call = c.prepare({ signal: controller.signal }).catch((e: unknown) => e);
+      await hung.accepted;
+      controller.abort();
+      expect(await call).toMatchObject({ reason: "Cancelled", retryable: true });
+    } finally {
+      await hung.close();
+    }
+  });
+});

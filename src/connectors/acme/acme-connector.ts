@@ -3,12 +3,12 @@
 // http-01, finalized with the request's CSR. The server decides the validity period, and
 // ACME has no CRL to publish, so this connector issues, renews and revokes, nothing more.
 import { REVOCATION_REASON_CODES } from "../../pki/crl.ts";
-import { pemDecode } from "../../pki/pem.ts";
 import { canonicalIp } from "../../pki/san.ts";
 import { IssuedCertificates } from "../issued-certificates.ts";
 import {
   ConnectorError,
   unsupported,
+  type CallOptions,
   type Capability,
   type Connector,
   type IssuedCertificate,
@@ -19,20 +19,26 @@ import {
 } from "../connector.ts";
 import { loadOrCreateAccountKey, readCaBundle, type SecretKeyRef } from "./account-key.ts";
 import { AcmeClient, type Http01Presenter, type Identifier } from "./acme-client.ts";
+import { abortable, sleepUnlessCancelled } from "../shared/abort.ts";
+import { csrToDer } from "../shared/csr.ts";
+import { resolveTimeouts, undiciHttpClient, type FetchLike, type HttpClientFactory, type HttpTimeoutsSpec } from "../shared/http.ts";
 import { splitChain } from "./chain.ts";
-import { httpClient, type FetchLike } from "./http.ts";
 
 export interface AcmeAuthorityConfig {
   server: string;
   email?: string | undefined;
   accountKeySecretRef: SecretKeyRef;
   caBundleSecretRef?: SecretKeyRef | undefined;
+  timeouts?: HttpTimeoutsSpec | undefined;
 }
 
 export interface AcmeConnectorOptions {
-  /** Replaces the HTTP client (tests); by default undici, trusting caBundleSecretRef when set. */
+  /** Builds the HTTP client; by default undici, trusting caBundleSecretRef when set. */
+  http?: HttpClientFactory;
+  /** Replaces the HTTP client outright (tests). */
   fetch?: FetchLike;
-  sleep?: (ms: number) => Promise<void>;
+  /** Must reject early when the signal fires. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   pollAttempts?: number;
   pollIntervalMs?: number;
   /** Publishes http-01 key authorizations; without it the server must validate on its own. */
@@ -61,28 +67,29 @@ export class AcmeConnector implements Connector {
    * always "": an ACME server names no fixed trust anchor up front, and its intermediates
    * rotate, so comparing certificates against the last one seen would call good ones foreign.
    */
-  async prepare(): Promise<{ caPem: string }> {
-    await this.ready();
+  async prepare(opts: CallOptions = {}): Promise<{ caPem: string }> {
+    await this.ready(opts.signal);
     return { caPem: "" };
   }
 
   async issue(req: IssueRequest): Promise<IssuedCertificate> {
+    const { signal } = req;
     const identifiers = identifiersOf(req);
-    const client = await this.ready();
-    const { url, order } = await client.newOrder(identifiers);
-    // Sequential on purpose: an order has few names, and a server's rate limits count requests.
-    for (const authz of order.authorizations) await client.authorize(authz);
     const csrDer = csrToDer(req.csrPem);
-    const done = await client.finalize(url, order, csrDer);
-    const issued = await splitChain(await client.downloadChain(done.certificate!));
+    const client = await this.ready(signal);
+    const { url, order } = await client.newOrder(identifiers, signal);
+    // Sequential on purpose: an order has few names, and a server's rate limits count requests.
+    for (const authz of order.authorizations) await client.authorize(authz, signal);
+    const done = await client.finalize(url, order, csrDer, signal);
+    const issued = await splitChain(await client.downloadChain(done.certificate!, signal));
     this.issued.remember(issued.certificatePem);
     return issued;
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
     const der = this.issued.derFor(req, "ACME");
-    const client = await this.ready();
-    await client.revoke(der, REVOCATION_REASON_CODES[req.reason]);
+    const client = await this.ready(req.signal);
+    await client.revoke(der, REVOCATION_REASON_CODES[req.reason], req.signal);
   }
 
   crl(): Promise<PublishedCrl> {
@@ -94,12 +101,12 @@ export class AcmeConnector implements Connector {
   }
 
   /** One client (key, directory, account) per connector; a failure is retried by the next call. */
-  private ready(): Promise<AcmeClient> {
+  private ready(signal: AbortSignal | undefined): Promise<AcmeClient> {
     this.client ??= this.connect().catch((e: unknown) => {
       this.client = undefined;
       throw e;
     });
-    return this.client;
+    return abortable(this.client, signal, "connecting to the ACME server");
   }
 
   private async connect(): Promise<AcmeClient> {
@@ -108,8 +115,8 @@ export class AcmeConnector implements Connector {
     const client = new AcmeClient({
       directoryUrl: this.config.server,
       accountKey,
-      fetch: this.options.fetch ?? httpClient(ca),
-      sleep: this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      fetch: this.options.fetch ?? (this.options.http ?? undiciHttpClient)({ caPem: ca, timeouts: resolveTimeouts(this.config.timeouts) }),
+      sleep: this.options.sleep ?? ((ms, signal) => sleepUnlessCancelled(ms, signal, "waiting for the ACME server")),
       pollAttempts: this.options.pollAttempts,
       pollIntervalMs: this.options.pollIntervalMs,
       presentHttp01: this.options.presentHttp01,
@@ -130,8 +137,4 @@ function identifiersOf(req: IssueRequest): Identifier[] {
   ];
   if (!ids.length) throw new ConnectorError("NoIdentifiers", "ACME needs at least one DNS name or IP address", false);
   return ids;
-}
-
-function csrToDer(csrPem: string): Buffer {
-  return pemDecode(csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der;
 }

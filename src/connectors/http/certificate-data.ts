@@ -12,7 +12,7 @@ export async function issuedFromCertificateData(data: unknown): Promise<IssuedCe
   const pem = toPem(data);
   if (!pem) throw new ConnectorError("InvalidResponse", "the connector returned no usable certificateData", true);
   // Without a chain caPem stays "": the connector names no trust anchor, so ca.crt is left empty.
-  return splitChain(pem);
+  return splitChain(pem, "the connector");
 }
 
 function toPem(data: unknown): string | undefined {

@@ -1,7 +1,7 @@
 // JSON over HTTP to one authority of a CZERTAINLY v2 authority-provider connector, with the
 // connector's answers mapped to ConnectorErrors. The bearer token never reaches a message.
-import type { FetchLike, HttpResponse } from "../acme/http.ts";
 import { ConnectorError } from "../connector.ts";
+import type { FetchLike, HttpResponse } from "../shared/http.ts";
 
 const MESSAGE_LIMIT = 300;
 
@@ -23,15 +23,17 @@ export class CzertainlyClient {
   }
 
   /** POSTs to certificates/{operation}; returns the parsed JSON body ({} when there is none). */
-  async post(operation: "issue" | "renew" | "revoke", body: unknown): Promise<Record<string, unknown>> {
+  async post(operation: "issue" | "renew" | "revoke", body: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let res: HttpResponse;
     try {
-      res = await this.options.fetch(`${this.base}/${operation}`, { method: "POST", headers, body: JSON.stringify(body) });
+      res = await this.options.fetch(`${this.base}/${operation}`, { method: "POST", headers, body: JSON.stringify(body), signal });
     } catch (e) {
+      // The transport's CATimeout, CAUnreachable or Cancelled, told which operation it was.
+      if (e instanceof ConnectorError) throw new ConnectorError(e.reason, this.scrub(`${operation}: ${e.message}`), e.retryable);
       const cause = (e as { cause?: { message?: string } }).cause?.message;
-      throw new ConnectorError("Unreachable", this.scrub(`${operation}: ${(e as Error).message}${cause ? ` (${cause})` : ""}`), true);
+      throw new ConnectorError("CAUnreachable", this.scrub(`${operation}: ${(e as Error).message}${cause ? ` (${cause})` : ""}`), true);
     }
     const text = await res.text().catch(() => "");
     if (res.status < 200 || res.status > 299) throw this.failure(operation, res.status, text);

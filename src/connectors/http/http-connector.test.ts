@@ -5,6 +5,7 @@ import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
 import { ConnectorError, type IssueRequest } from "../connector.ts";
 import { connectorConformance, MemorySecretStore } from "../testing/conformance.ts";
 import { startCzertainlyServer, type CzertainlyServer } from "../testing/czertainly-server.ts";
+import { startHungServer } from "../testing/hung-server.ts";
 import { HttpConnector, type HttpAuthorityConfig } from "./http-connector.ts";
 
 const now = new Date();
@@ -99,8 +100,34 @@ describe("http connector", () => {
 
   it("an unreachable connector is retryable; a missing token Secret too", async () => {
     const down = new HttpConnector({ url: "http://127.0.0.1:1", authorityUuid: AUTHORITY }, new MemorySecretStore(), () => now);
-    await expect(down.issue(await request())).rejects.toMatchObject({ reason: "Unreachable", retryable: true });
+    await expect(down.issue(await request())).rejects.toMatchObject({ reason: "CAUnreachable", retryable: true });
     const noSecret = new HttpConnector({ url: server.url, authorityUuid: AUTHORITY, tokenSecretRef: TOKEN_REF }, new MemorySecretStore(), () => now);
     await expect(noSecret.prepare()).rejects.toMatchObject({ reason: "TokenNotFound", retryable: true });
+  });
+
+  it("a CA that accepts and never answers times out after the profile's headers timeout: CATimeout, retryable", async () => {
+    const hung = await startHungServer();
+    try {
+      const c = new HttpConnector({ url: hung.url, authorityUuid: AUTHORITY, timeouts: { headers: "1s" } }, new MemorySecretStore(), () => now);
+      const err = await c.issue(await request()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect(err).toMatchObject({ reason: "CATimeout", retryable: true, message: `issue: ${hung.url} sent no response within 1s (headers timeout)` });
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it("the request's signal cancels a call to a hung CA", async () => {
+    const hung = await startHungServer();
+    try {
+      const c = new HttpConnector({ url: hung.url, authorityUuid: AUTHORITY }, new MemorySecretStore(), () => now);
+      const controller = new AbortController();
+      const call = c.issue({ ...(await request()), signal: controller.signal }).catch((e: unknown) => e);
+      await hung.accepted;
+      controller.abort();
+      expect(await call).toMatchObject({ reason: "Cancelled", retryable: true });
+    } finally {
+      await hung.close();
+    }
   });
 });

@@ -1,12 +1,14 @@
 // A CA behind any CZERTAINLY v2 authority-provider connector (EJBCA, ADCS, MS CA, ...): the CSR
 // goes to .../certificates/issue, revocation to .../certificates/revoke. The remote CA decides
 // subject and validity, and publishes its own CRL, so this connector issues, renews and revokes.
-import { pemDecode } from "../../pki/pem.ts";
-import { httpClient, type FetchLike } from "../acme/http.ts";
 import { IssuedCertificates } from "../issued-certificates.ts";
+import { throwIfCancelled } from "../shared/abort.ts";
+import { csrToDer } from "../shared/csr.ts";
+import { resolveTimeouts, undiciHttpClient, type FetchLike, type HttpClientFactory, type HttpTimeoutsSpec } from "../shared/http.ts";
 import {
   ConnectorError,
   unsupported,
+  type CallOptions,
   type Capability,
   type Connector,
   type IssuedCertificate,
@@ -29,10 +31,13 @@ export interface HttpAuthorityConfig {
   raProfileAttributes?: { name: string; value: string }[] | undefined;
   tokenSecretRef?: SecretKeyRef | undefined;
   caBundleSecretRef?: SecretKeyRef | undefined;
+  timeouts?: HttpTimeoutsSpec | undefined;
 }
 
 export interface HttpConnectorOptions {
-  /** Replaces the HTTP client (tests); by default undici, trusting caBundleSecretRef when set. */
+  /** Builds the HTTP client; by default undici, trusting caBundleSecretRef when set. */
+  http?: HttpClientFactory;
+  /** Replaces the HTTP client outright (tests). */
   fetch?: FetchLike;
 }
 
@@ -57,15 +62,15 @@ export class HttpConnector implements Connector {
    * Checks that the referenced Secrets are there. The CA certificate is "": the v2 API has no
    * standard call that returns it, so certificates are not compared against a fixed issuer.
    */
-  async prepare(): Promise<{ caPem: string }> {
-    await this.client();
+  async prepare(opts: CallOptions = {}): Promise<{ caPem: string }> {
+    await this.client(opts.signal);
     return { caPem: "" };
   }
 
   /** Always "issue": a renewal is a fresh CSR for the same names, which every connector accepts. */
   async issue(req: IssueRequest): Promise<IssuedCertificate> {
-    const pkcs10 = pemDecode(req.csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).der.toString("base64");
-    const body = await (await this.client()).post("issue", { pkcs10, attributes: this.attributes() });
+    const pkcs10 = csrToDer(req.csrPem).toString("base64");
+    const body = await (await this.client(req.signal)).post("issue", { pkcs10, attributes: this.attributes() }, req.signal);
     const issued = await issuedFromCertificateData(body.certificateData);
     this.issued.remember(issued.certificatePem);
     return issued;
@@ -74,7 +79,8 @@ export class HttpConnector implements Connector {
   async revoke(req: RevokeRequest): Promise<void> {
     const der = this.issued.derFor(req, "CZERTAINLY");
     // Our reason names are RFC 5280's, which are exactly CZERTAINLY's CertificateRevocationReason codes.
-    await (await this.client()).post("revoke", { reason: req.reason, certificate: der.toString("base64"), attributes: this.attributes() });
+    const body = { reason: req.reason, certificate: der.toString("base64"), attributes: this.attributes() };
+    await (await this.client(req.signal)).post("revoke", body, req.signal);
   }
 
   crl(): Promise<PublishedCrl> {
@@ -91,7 +97,8 @@ export class HttpConnector implements Connector {
   }
 
   /** Secrets are read on every call, so a rotated token or CA bundle takes effect at once. */
-  private async client(): Promise<CzertainlyClient> {
+  private async client(signal: AbortSignal | undefined): Promise<CzertainlyClient> {
+    throwIfCancelled(signal, "the request to the CZERTAINLY connector");
     const token = this.config.tokenSecretRef ? await this.secret(this.config.tokenSecretRef, "TokenNotFound", "bearer token") : undefined;
     const caPem = this.config.caBundleSecretRef ? await this.secret(this.config.caBundleSecretRef, "CABundleNotFound", "CA bundle") : undefined;
     return new CzertainlyClient({ baseUrl: this.config.url, authorityUuid: this.config.authorityUuid, fetch: this.fetchFor(caPem), token });
@@ -100,7 +107,10 @@ export class HttpConnector implements Connector {
   /** One HTTP agent per CA bundle, so connections are reused until the bundle changes. */
   private fetchFor(caPem: string | undefined): FetchLike {
     if (this.options.fetch) return this.options.fetch;
-    if (!this.transport || this.transport.caPem !== caPem) this.transport = { caPem, fetch: httpClient(caPem) };
+    if (!this.transport || this.transport.caPem !== caPem) {
+      const http = this.options.http ?? undiciHttpClient;
+      this.transport = { caPem, fetch: http({ caPem, timeouts: resolveTimeouts(this.config.timeouts) }) };
+    }
     return this.transport.fetch;
   }
 

@@ -15,6 +15,7 @@ import {
   type RevokeRequest,
   type SecretStore,
 } from "../connector.ts";
+import { throwIfCancelled } from "../shared/abort.ts";
 
 export interface LocalAuthorityConfig {
   caSecretName: string;
@@ -65,6 +66,7 @@ export class LocalConnector implements Connector {
     const ca = await this.loadCa();
     const key = describeKey(req.publicKeyPem);
     const { keyUsages, extKeyUsages } = usagesForType(req.type, key.algorithm);
+    throwIfCancelled(req.signal, "the issuance");
     const certificatePem = await signCertificate({
       issuer: ca,
       publicKeyPem: req.publicKeyPem,

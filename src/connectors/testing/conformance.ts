@@ -86,6 +86,14 @@ export function connectorConformance(name: string, make: () => Promise<{ connect
       }
     });
 
+    it("a cancelled issuance fails with the retryable ConnectorError Cancelled, and issues nothing", async () => {
+      const { connector, now } = await make();
+      if (connector.handOff) return; // issue() is never called for hand-off connectors
+      await connector.prepare();
+      const req = { ...(await request(now)), signal: AbortSignal.abort() };
+      await expect(connector.issue(req)).rejects.toMatchObject({ name: "ConnectorError", reason: "Cancelled", retryable: true });
+    });
+
     it("a capability it does not declare fails with a ConnectorError, never silently", async () => {
       const { connector } = await make();
       if (!connector.capabilities.has("crl")) await expect(connector.crl()).rejects.toBeInstanceOf(ConnectorError);

@@ -1,5 +1,6 @@
 // Reads what the Secret holds into the facts decide() needs. Never throws on bad content:
-// broken data is a fact ("InvalidCertificate"), not an error.
+// broken data is a fact ("InvalidCertificate"), not an error. Parsing is bounded by the PEM caps
+// (src/pki/pem.ts), so a huge or garbled tls.crt costs little and leads to a re-issue.
 import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
 import { describeKey } from "../../pki/keys.ts";
 import { subjectOfCertificate } from "../../pki/subject.ts";
@@ -29,7 +30,7 @@ export async function existingFrom(
     issuedByCurrentCa: false,
     usagesMatchType: false,
   };
-  const leaf = splitPemBundle(crt)[0];
+  const leaf = readableLeaf(crt);
   if (!leaf) return out;
   try {
     const info = inspectCertificate(leaf);
@@ -51,6 +52,20 @@ export async function existingFrom(
     }
   }
   return out;
+}
+
+/**
+ * The leaf, when the whole bundle reads: every certificate in it parses. A garbled intermediate
+ * would break the keystore and every TLS client, so it counts as an invalid certificate too.
+ */
+function readableLeaf(bundle: string): string | undefined {
+  try {
+    const certs = splitPemBundle(bundle);
+    for (const pem of certs) inspectCertificate(pem);
+    return certs[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

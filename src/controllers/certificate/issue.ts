@@ -15,6 +15,8 @@ export interface IssueInput {
   reuseKeyPem?: string;
   /** External CSR (csrSecretRef): we sign it and store no key. */
   externalCsrPem?: string;
+  /** Cancels the connector call (pass the reconcile's signal); it then fails with "Cancelled". */
+  signal?: AbortSignal;
 }
 
 export interface IssueOutput {
@@ -44,6 +46,7 @@ export async function issueCertificate(input: IssueInput): Promise<IssueOutput> 
     sans: desired.sans,
     notBefore,
     notAfter: new Date(notBefore.getTime() + desired.durationMs),
+    signal: input.signal,
   });
   const data: Record<string, string> = {
     "tls.crt": [issued.certificatePem, ...issued.chainPems].map((p) => p.trim() + "\n").join(""),

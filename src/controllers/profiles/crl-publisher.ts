@@ -7,7 +7,7 @@ import type { KubeObject } from "../../kube/objects.ts";
 import { CONFIG_MAPS } from "../../kube/resources.ts";
 import { MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
 import type { RouteHandler } from "../../observability/http-server.ts";
-import { pemDecode } from "../../pki/pem.ts";
+import { CRL_LIMITS, pemDecode } from "../../pki/pem.ts";
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -109,5 +109,5 @@ function halfway(thisUpdate: string | undefined, nextUpdate: string | undefined)
 }
 
 function toDer(pem: string): Buffer {
-  return Buffer.from(pemDecode(pem, ["X509 CRL", "CRL"]).der);
+  return Buffer.from(pemDecode(pem, ["X509 CRL", "CRL"], CRL_LIMITS).der);
 }
