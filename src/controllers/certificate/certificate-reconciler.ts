@@ -17,7 +17,7 @@ import { isAlreadyExists } from "../../kube/errors.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
-import { inspectCertificate, splitPemBundle, type CertificateInfo } from "../../pki/inspect.ts";
+import { inspectCertificate, leafOfBundle, splitPemBundle, type CertificateInfo } from "../../pki/inspect.ts";
 import { buildCsr } from "../../pki/csr.ts";
 import { generatePrivateKey } from "../../pki/keys.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
@@ -165,7 +165,7 @@ export class CertificateReconciler implements Reconciler {
     if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
     const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
     const connector = this.d.connectors.get(profile);
-    const { caPem, caError } = await prepareAuthority(connector);
+    const { caPem, caError } = await prepareAuthority(connector, ctx.signal);
     desired.exactAuthority = connector.exactIssuance;
     const existing = await existingFrom(current.data, { type: desired.type, caPem, exactUsages: connector.exactIssuance });
     await this.recordInterruptedIssuance(ctx, profile, connector, current, existing?.certificate, desired);
@@ -256,6 +256,7 @@ export class CertificateReconciler implements Reconciler {
         now: this.now(),
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
         externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
+        signal: ctx.signal,
       });
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]!, caPem: out.data["ca.crt"] });
       const record = this.recordFor(ctx, profile, out.info, desired, current);
@@ -366,7 +367,7 @@ export class CertificateReconciler implements Reconciler {
     try {
       const at = this.now();
       this.signalGuard(ctx);
-      await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at, certificatePem: previousPem });
+      await connector.revoke({ serialNumber: previous, reason: "superseded", revokedAt: at, certificatePem: previousPem, signal: ctx.signal });
       this.event(ctx.cert, "Normal", "Revoked", `superseded serial ${previous} revoked (superseded)`);
       this.d.onRevoked?.(profile);
       return markRevoked(status, previous, "superseded", at);
@@ -453,7 +454,7 @@ export class CertificateReconciler implements Reconciler {
     try {
       const at = this.now();
       this.signalGuard(ctx);
-      await connector.revoke({ serialNumber: serial, reason, revokedAt: at, certificatePem: this.issuedPem(ctx.cert, serial) });
+      await connector.revoke({ serialNumber: serial, reason, revokedAt: at, certificatePem: this.issuedPem(ctx.cert, serial), signal: ctx.signal });
       this.event(ctx.cert, "Normal", "Revoked", `serial ${serial} revoked (${reason})`);
       this.d.onRevoked?.(profile);
       return this.revoked(ctx, markRevoked(ctx.status, serial, reason, at), serial, reason);
@@ -482,7 +483,7 @@ export class CertificateReconciler implements Reconciler {
         const connector = this.d.connectors.get(profile);
         try {
           this.signalGuard(ctx);
-          await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now(), certificatePem: this.issuedPem(cert, serial) });
+          await connector.revoke({ serialNumber: serial, reason: "cessationOfOperation", revokedAt: this.now(), certificatePem: this.issuedPem(cert, serial), signal: ctx.signal });
           this.event(cert, "Normal", "Revoked", `serial ${serial} revoked on deletion (cessationOfOperation)`);
           this.d.onRevoked?.(profile);
         } catch (e) {
@@ -633,9 +634,9 @@ export class CertificateReconciler implements Reconciler {
 }
 
 /** A CA outage must not flip valid certificates to not-Ready: only an issuance needs the CA. */
-async function prepareAuthority(connector: Connector): Promise<{ caPem?: string; caError?: unknown }> {
+async function prepareAuthority(connector: Connector, signal: AbortSignal): Promise<{ caPem?: string; caError?: unknown }> {
   try {
-    return { caPem: (await connector.prepare()).caPem };
+    return { caPem: (await connector.prepare({ signal })).caPem };
   } catch (e) {
     return { caError: e ?? new Error("the connector failed") };
   }
@@ -644,13 +645,14 @@ async function prepareAuthority(connector: Connector): Promise<{ caPem?: string;
 /** What ca.crt must hold: the authority's CA as it gives it now, else the top of the served chain. */
 function caSource(data: Record<string, string>, caPem: string | undefined, drifted: boolean): string {
   if (caPem?.trim()) return caPem;
+  // tls.crt parsed already (the certificate is up to date), so this cannot throw.
   const chain = splitPemBundle(data["tls.crt"] ?? "");
   if (chain.length > 1) return chain.at(-1)!;
   return data["ca.crt"]?.trim() && !drifted ? data["ca.crt"] : chain[0]!;
 }
 
 function leafWithSerial(data: Record<string, string> | undefined, serial: string | undefined): string | undefined {
-  const leaf = splitPemBundle(data?.["tls.crt"] ?? "")[0];
+  const leaf = leafOfBundle(data?.["tls.crt"]);
   if (!leaf || !serial) return undefined;
   try {
     return inspectCertificate(leaf).serialNumber === serial ? leaf : undefined;
