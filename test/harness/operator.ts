@@ -25,6 +25,8 @@ export interface RunningOperator {
   metrics: Metrics;
   /** Reconciles the Certificate controller has finished (any result). */
   certificateReconciles: () => Promise<number>;
+  /** Reconciles the RAProfile and ClusterRAProfile controllers have finished (any result). */
+  profileReconciles: () => Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -47,10 +49,15 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   await operator.start();
   return {
     operator, clock, client, metrics, secretWrites: () => writes, logs: () => capture.raw.join(""),
-    certificateReconciles: async () =>
-      (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
+    certificateReconciles: () => reconciles(metrics, ["certificate"]),
+    profileReconciles: () => reconciles(metrics, ["raprofile", "clusterraprofile"]),
     stop: () => operator.stop(),
   };
+}
+
+async function reconciles(metrics: Metrics, controllers: string[]): Promise<number> {
+  const values = (await metrics.reconcileTotal.get()).values;
+  return values.filter((v) => controllers.includes(String(v.labels.controller))).reduce((n, v) => n + v.value, 0);
 }
 
 /** Creates the objects of examples/*.yaml in the namespace (the kubectl apply -n ns -f examples/ equivalent). */
