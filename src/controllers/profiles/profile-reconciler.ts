@@ -3,7 +3,7 @@
 // capabilities, warns when the CA nears its end, and nudges the Certificates that use the profile.
 import type { RAProfileStatus } from "../../api/ra-profile.ts";
 import { setCondition } from "../../api/conditions.ts";
-import { InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
+import { API_VERSION, InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
 import { CAReason, CaValidityError, caNoticeWindowMs, type CaValidity } from "../../connectors/ca-validity.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
 import type { CrlPublisher } from "./crl-publisher.ts";
@@ -144,7 +144,7 @@ export class ProfileReconciler implements Reconciler {
     this.d.metrics?.recordCa({ kind: this.d.kind, namespace, profile: name, notAfter: ca.validity.notAfter, expiryNotice: ca.view.inWindow });
     if (!ca.view.entered) return;
     this.d.events?.emit(
-      { apiVersion: raw.apiVersion ?? "", kind: this.d.kind, namespace: raw.metadata.namespace, name, uid: raw.metadata.uid },
+      { apiVersion: raw.apiVersion ?? API_VERSION, kind: this.d.kind, namespace: raw.metadata.namespace, name, uid: raw.metadata.uid },
       { type: "Warning", reason: CAReason.ExpiringSoon, message: ca.view.message },
     );
   }
