@@ -104,13 +104,14 @@ async function snapshot(name: string): Promise<{ rv: string | undefined; data: R
 }
 
 /** Forces reconciles: the clock past the CA re-check interval (and any back-off), and a profile spec change. */
-async function forceReconciles(o: RunningOperator, profileName: string, rounds = 3): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
+async function forceReconciles(o: RunningOperator, profileName: string, opts: { rounds?: number; certificates?: boolean } = {}): Promise<void> {
+  for (let i = 0; i < (opts.rounds ?? 3); i++) {
     const certs = await o.certificateReconciles();
     const profiles = await o.profileReconciles();
     o.clock.advance(CA_RECHECK_INTERVAL_MS + 1000);
     await client.patch(RA_PROFILES, ns, profileName, { spec: { policy: { allowExternalCSR: i % 2 === 0 } } });
-    await eventually(async () => ((await o.certificateReconciles()) > certs && (await o.profileReconciles()) > profiles ? true : undefined), 20_000, "reconciles");
+    const risen = async () => (await o.profileReconciles()) > profiles && (opts.certificates === false || (await o.certificateReconciles()) > certs);
+    await eventually(async () => ((await risen()) ? true : undefined), 20_000, "reconciles");
   }
 }
 
@@ -253,5 +254,39 @@ describe("the CA must be valid", () => {
     const expired = await waitProfile("p", (r) => r.status === "False" && r.reason === CAReason.Expired, "profile CAExpired");
     expect(expired.status!.conditions!.find((c) => c.type === "CAExpiryNotice")?.reason).toBe(CAReason.Expired);
     expect(await snapshot("ca")).toEqual(before);
+  });
+
+  it("CRL state lives in a Secret certwright owns: a generated CA and a supplied one with old state are never written", async () => {
+    const o = await setup("ca-state");
+    // A supplied CA Secret from an older version, with the CRL state it used to keep beside the key.
+    const pems = await opensslCa(365);
+    await client.create<SecretObject>(SECRETS, {
+      metadata: { name: "old", namespace: ns },
+      data: encodeSecretData({ "tls.crt": pems.crt, "tls.key": pems.key, "crl-number": "41", "revoked.json": "[]" }),
+    });
+    const oldBefore = await snapshot("old");
+    await profile("legacy", "old");
+    await profile("gen", "gen-ca");
+    await certificate("c", "gen");
+    await waitProfile("legacy", (r) => r.status === "True", "legacy profile Ready");
+    await eventually(async () => ((await getProfile("legacy")).status as { crlNumber?: number } | undefined)?.crlNumber === 42 || undefined, 20_000, "CRL 42");
+    const issued = await waitReady(client, ns, "c");
+    const gen = await client.get<SecretObject>(SECRETS, ns, "gen-ca");
+    expect(gen.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("certwright");
+    expect(Object.keys(gen.data ?? {}).sort()).toEqual(["tls.crt", "tls.key"]);
+    const genBefore = await snapshot("gen-ca");
+
+    await client.patch(CERTIFICATES, ns, "c", { spec: { revocation: { reason: "keyCompromise" } } });
+    await eventually(async () => {
+      const state = await client.find<SecretObject>(SECRETS, ns, "gen-ca-crl-state");
+      const revoked = state ? Buffer.from(state.data?.["revoked.json"] ?? "", "base64").toString() : "";
+      return revoked.includes(issued.status!.serialNumber!) || undefined;
+    }, 20_000, "revocation in the state Secret");
+    await forceReconciles(o, "legacy", { certificates: false });
+    o.clock.advance(13 * 3_600_000); // past the CRLs' halfway point: both are signed again
+    await eventually(async () => ((await getProfile("legacy")).status as { crlNumber?: number } | undefined)?.crlNumber === 43 || undefined, 20_000, "CRL 43");
+    expect(Number((await secretData(client, ns, "old-crl-state"))["crl-number"])).toBe(43);
+    expect(await snapshot("old")).toEqual(oldBefore);
+    expect(await snapshot("gen-ca")).toEqual(genBefore);
   });
 });
