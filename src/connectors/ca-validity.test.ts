@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CAReason, caNoticeState, caNoticeWindowMs, caValidityError, leafExceedsCa, leafWithinCaError } from "./ca-validity.ts";
+import { ConnectorError } from "./connector.ts";
+import { CAReason, isCaRefusal, caNoticeState, caNoticeWindowMs, caValidityError, leafExceedsCa, leafWithinCaError } from "./ca-validity.ts";
 
 const DAY = 86_400_000;
 const v = { notBefore: new Date("2026-01-01T00:00:00Z"), notAfter: new Date("2027-01-01T00:00:00Z") };
@@ -33,5 +34,13 @@ describe("CA validity", () => {
     expect(inWindow).toBe(false);
     expect(noticeStart.toISOString()).toBe("2026-11-02T00:00:00.000Z");
     expect(caNoticeState(v, 60 * DAY, noticeStart).inWindow).toBe(true);
+  });
+
+  it("tells CA refusals from other connector errors", () => {
+    expect(isCaRefusal(caValidityError("x", v, new Date("2030-01-01T00:00:00Z")))).toBe(true);
+    expect(isCaRefusal(new ConnectorError(CAReason.KeyMismatch, "m", false))).toBe(true);
+    expect(isCaRefusal(new ConnectorError("CANotFound", "m", false))).toBe(false);
+    expect(isCaRefusal(new ConnectorError(CAReason.Expired, "m", true))).toBe(false);
+    expect(isCaRefusal(new Error("x"))).toBe(false);
   });
 });

@@ -20,6 +20,16 @@ export const CAReason = {
   DurationExceedsCA: "DurationExceedsCA",
 } as const;
 
+const CA_REASONS: ReadonlySet<string> = new Set([CAReason.Expired, CAReason.NotYetValid, CAReason.KeyMismatch, CAReason.Invalid, CAReason.DurationExceedsCA]);
+
+/**
+ * True for the refusals only a change fixes (a new CA, time reaching notBefore, a shorter
+ * duration): show e.reason and wait for the profile or the Certificate to change, no back-off loop.
+ */
+export function isCaRefusal(e: unknown): e is ConnectorError {
+  return e instanceof ConnectorError && !e.retryable && CA_REASONS.has(e.reason);
+}
+
 export interface CaValidity {
   notBefore: Date;
   notAfter: Date;
