@@ -32,9 +32,14 @@ describe("CA status of a profile", () => {
     expect(s.nextLookMs).toBeUndefined();
   });
 
-  it("not yet valid: the next look is at notBefore", () => {
-    const s = caStatus(undefined, v, notice, new Date(v.notBefore.getTime() - 5000), 1);
+  it("not yet valid: not in the window even when the CA is short-lived; the entry Event comes at notBefore", () => {
+    const long = 400 * DAY;
+    const s = caStatus(undefined, v, long, new Date(v.notBefore.getTime() - 5000), 1);
     expect(s.nextLookMs).toBe(5000);
     expect(s.entered).toBe(false);
+    expect(s.conditions[0]).toMatchObject({ status: "False", reason: "CANotYetValid" });
+    const then = caStatus(s.conditions, v, long, v.notBefore, 1);
+    expect(then.entered).toBe(true);
+    expect(then.inWindow).toBe(true);
   });
 });

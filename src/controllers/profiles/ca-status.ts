@@ -36,19 +36,35 @@ export interface CaStatus {
   message: string;
 }
 
+type Phase = "early" | "expired" | "notice" | "fine";
+
+function phaseOf(v: CaValidity, noticeStart: Date, now: Date): Phase {
+  const t = now.getTime();
+  // Before notBefore the window is not entered yet, so the entry Event fires once the CA is usable.
+  if (t < v.notBefore.getTime()) return "early";
+  if (t > v.notAfter.getTime()) return "expired";
+  return t >= noticeStart.getTime() ? "notice" : "fine";
+}
+
 export function caStatus(before: Condition[] | undefined, v: CaValidity, noticeMs: number, now: Date, generation: number): CaStatus {
-  const { inWindow, noticeStart } = caNoticeState(v, noticeMs, now);
-  const expired = now.getTime() > v.notAfter.getTime();
+  const { noticeStart } = caNoticeState(v, noticeMs, now);
+  const phase = phaseOf(v, noticeStart, now);
+  const inWindow = phase === "notice" || phase === "expired";
   const days = Math.max(0, Math.floor((v.notAfter.getTime() - now.getTime()) / DAY));
-  const message = expired
-    ? `the CA certificate expired at ${toRFC3339(v.notAfter)}`
-    : inWindow
-      ? `the CA certificate expires at ${toRFC3339(v.notAfter)} (in ${days} days): certificates ending later are refused (${CAReason.DurationExceedsCA}); renew the CA`
-      : `the CA certificate expires at ${toRFC3339(v.notAfter)}; notice from ${toRFC3339(noticeStart)}`;
+  const ends = toRFC3339(v.notAfter);
+  const { reason, message } = {
+    early: { reason: CAReason.NotYetValid, message: `the CA certificate is not valid before ${toRFC3339(v.notBefore)}` },
+    expired: { reason: CAReason.Expired, message: `the CA certificate expired at ${ends}` },
+    notice: {
+      reason: CAReason.ExpiringSoon,
+      message: `the CA certificate expires at ${ends} (in ${days} days): certificates ending later are refused (${CAReason.DurationExceedsCA}); renew the CA`,
+    },
+    fine: { reason: "NotDue", message: `the CA certificate expires at ${ends}; notice from ${toRFC3339(noticeStart)}` },
+  }[phase];
   const cond = {
     type: CA_EXPIRY_NOTICE_CONDITION,
     status: inWindow ? ("True" as const) : ("False" as const),
-    reason: expired ? CAReason.Expired : inWindow ? CAReason.ExpiringSoon : "NotDue",
+    reason,
     message,
     observedGeneration: generation,
   };
@@ -58,7 +74,7 @@ export function caStatus(before: Condition[] | undefined, v: CaValidity, noticeM
   return {
     fields: { caNotBefore: toRFC3339(v.notBefore), caNotAfter: toRFC3339(v.notAfter), caExpiryNoticeTime: toRFC3339(noticeStart) },
     conditions: setCondition(before, cond, now),
-    entered: inWindow && !was && !expired && now.getTime() >= v.notBefore.getTime(),
+    entered: phase === "notice" && !was,
     inWindow,
     nextLookMs: ahead.length > 0 ? Math.min(...ahead) - now.getTime() : undefined,
     message,
