@@ -46,7 +46,10 @@ async function putCa(name: string, pems: { crt: string; key: string }): Promise<
   else await client.create(SECRETS, body);
 }
 
-/** A CA made by openssl itself (valid from now for `days`); otherKey pairs it with an unrelated key. */
+/**
+ * A CA made by openssl itself (valid from now for `days`); otherKey pairs it with an unrelated key.
+ * Made before the operator starts: its fake clock starts at that moment and must not be before notBefore.
+ */
 async function opensslCa(days: number, otherKey = false): Promise<{ crt: string; key: string }> {
   const cfg = "[req]\ndistinguished_name=dn\nx509_extensions=v3\nprompt=no\n[dn]\nCN=hostile CA\n" +
     "[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n";
@@ -90,13 +93,34 @@ async function getProfile(name: string): Promise<KubeObject & { status?: Profile
   return client.get(RA_PROFILES, ns, name);
 }
 
-async function waitProfile(name: string, pred: (ready: { status: string; reason: string; message: string }) => boolean, what: string) {
-  return eventually(async () => {
+type ReadyPred = (ready: { status: string; reason: string; message: string }) => boolean;
+
+async function waitProfile(name: string, pred: ReadyPred, what: string, moving?: RunningOperator) {
+  const check = async () => {
     const p = await getProfile(name);
     const ready = p.status?.conditions?.find((c) => c.type === "Ready");
     return ready && pred(ready) ? p : undefined;
+  };
+  return moving ? waitMovingClock(moving, check, what) : eventually(check, 30_000, what);
+}
+
+/**
+ * Waits for check while moving the fake clock on now and then: a reconcile in flight when the
+ * test last moved it read the old time, and its requeue must still come due. Never a real sleep.
+ */
+async function waitMovingClock<T>(o: RunningOperator, check: () => Promise<T | undefined>, what: string): Promise<T> {
+  let polls = 0;
+  return eventually(async () => {
+    const v = await check();
+    if (v === undefined && ++polls % 10 === 0) o.clock.advance(CA_RECHECK_INTERVAL_MS + 1000);
+    return v;
   }, 30_000, what);
 }
+
+const certReady = (name: string) => async () => {
+  const c = await getCert(client, ns, name);
+  return readyOf(c)?.status === "True" ? c : undefined;
+};
 
 async function snapshot(name: string): Promise<{ rv: string | undefined; data: Record<string, string> | undefined }> {
   const s = await client.get<SecretObject>(SECRETS, ns, name);
@@ -137,8 +161,8 @@ async function expectRefused(o: RunningOperator, reason: string, text: string): 
 
 describe("the CA must be valid", () => {
   it("an expired CA: CAExpired on profile and Certificate, nothing written; replacing it recovers", async () => {
+    const pems = await shiftedCa(new Date(Date.now() - 400 * DAY), 365);
     const o = await setup("ca-expired");
-    const pems = await shiftedCa(new Date(o.clock.now().getTime() - 400 * DAY), 365);
     expect(await opensslVerify(pems.crt)).toContain("certificate has expired");
     await putCa("ca", pems);
     const before = await snapshot("ca");
@@ -157,19 +181,19 @@ describe("the CA must be valid", () => {
     const fresh = await opensslCa(365);
     await putCa("ca", fresh);
     o.clock.advance(CA_RECHECK_INTERVAL_MS + 1000);
-    await waitProfile("p", (r) => r.status === "True", "profile Ready after the CA was replaced");
+    await waitProfile("p", (r) => r.status === "True", "profile Ready after the CA was replaced", o);
     // Today's Certificate reconciler waits out the back-off of its failed attempts first.
     const retryAt = (await getCert(client, ns, "c")).status as { nextRetryTime?: string };
     if (retryAt.nextRetryTime) o.clock.set(new Date(Math.max(o.clock.now().getTime(), new Date(retryAt.nextRetryTime).getTime()) + 1000));
-    await waitReady(client, ns, "c");
+    await waitMovingClock(o, certReady("c"), "c Ready with the new CA");
     const leaf = await secretData(client, ns, "c-tls");
     expect(await opensslVerify(fresh.crt, leaf["tls.crt"], o.clock.now())).toMatch(/^0 .*OK/);
     expect((await secretData(client, ns, "ca"))["tls.crt"]).toBe(fresh.crt);
   });
 
   it("a CA not yet valid: CANotYetValid, nothing written, and it flips to Ready at notBefore by itself", async () => {
+    const pems = await shiftedCa(new Date(Date.now() + 2 * DAY), 365);
     const o = await setup("ca-early");
-    const pems = await shiftedCa(new Date(o.clock.now().getTime() + 2 * DAY), 365);
     expect(await opensslVerify(pems.crt)).toContain("certificate is not yet valid");
     await putCa("ca", pems);
     const before = await snapshot("ca");
@@ -185,15 +209,15 @@ describe("the CA must be valid", () => {
     expect(await client.find(SECRETS, ns, "c-tls")).toBeUndefined();
 
     o.clock.set(new Date(notBefore.getTime() + 1000));
-    await waitProfile("p", (r) => r.status === "True", "profile Ready at notBefore");
-    const c = await waitReady(client, ns, "c");
+    await waitProfile("p", (r) => r.status === "True", "profile Ready at notBefore", o);
+    const c = await waitMovingClock(o, certReady("c"), "c Ready once the CA is valid");
     expect(new Date(c.status!.notBefore!).getTime()).toBeGreaterThanOrEqual(notBefore.getTime());
     expect(await snapshot("ca")).toEqual(before);
   });
 
   it("a key that does not match the certificate: CAKeyMismatch on both, nothing written", async () => {
-    const o = await setup("ca-key");
     const pems = await opensslCa(365, true);
+    const o = await setup("ca-key");
     const spki = await withFiles({ "c.pem": pems.crt, "k.pem": pems.key }, async (p) => [
       (await openssl("x509", "-in", p("c.pem"), "-noout", "-pubkey")).stdout,
       (await openssl("pkey", "-in", p("k.pem"), "-pubout")).stdout,
@@ -214,8 +238,8 @@ describe("the CA must be valid", () => {
   });
 
   it("a CA about to expire: warns once, refuses leaves that would outlive it, signs those that fit, expires by itself", async () => {
-    const o = await setup("ca-soon");
     const pems = await opensslCa(20);
+    const o = await setup("ca-soon");
     const caNotAfter = await opensslDate(pems.crt, "enddate");
     await putCa("ca", pems);
     const before = await snapshot("ca");
@@ -251,15 +275,15 @@ describe("the CA must be valid", () => {
 
     // Past the CA's notAfter the profile flips with no other trigger than time.
     o.clock.set(new Date(caNotAfter.getTime() + 2000));
-    const expired = await waitProfile("p", (r) => r.status === "False" && r.reason === CAReason.Expired, "profile CAExpired");
+    const expired = await waitProfile("p", (r) => r.status === "False" && r.reason === CAReason.Expired, "profile CAExpired", o);
     expect(expired.status!.conditions!.find((c) => c.type === "CAExpiryNotice")?.reason).toBe(CAReason.Expired);
     expect(await snapshot("ca")).toEqual(before);
   });
 
   it("CRL state lives in a Secret certwright owns: a generated CA and a supplied one with old state are never written", async () => {
-    const o = await setup("ca-state");
     // A supplied CA Secret from an older version, with the CRL state it used to keep beside the key.
     const pems = await opensslCa(365);
+    const o = await setup("ca-state");
     await client.create<SecretObject>(SECRETS, {
       metadata: { name: "old", namespace: ns },
       data: encodeSecretData({ "tls.crt": pems.crt, "tls.key": pems.key, "crl-number": "41", "revoked.json": "[]" }),
@@ -284,7 +308,7 @@ describe("the CA must be valid", () => {
     }, 20_000, "revocation in the state Secret");
     await forceReconciles(o, "legacy", { certificates: false });
     o.clock.advance(13 * 3_600_000); // past the CRLs' halfway point: both are signed again
-    await eventually(async () => ((await getProfile("legacy")).status as { crlNumber?: number } | undefined)?.crlNumber === 43 || undefined, 20_000, "CRL 43");
+    await waitMovingClock(o, async () => ((await getProfile("legacy")).status as { crlNumber?: number } | undefined)?.crlNumber === 43 || undefined, "CRL 43");
     expect(Number((await secretData(client, ns, "old-crl-state"))["crl-number"])).toBe(43);
     expect(await snapshot("old")).toEqual(oldBefore);
     expect(await snapshot("gen-ca")).toEqual(genBefore);
