@@ -108,7 +108,7 @@ export function createOperator(o: OperatorOptions): Operator {
     }
   };
   const profileController = (kind: ProfileKind, informer: Informer<KubeObject>) => {
-    const c = buildProfileController(o, { kind, informer, connectors, crls, enqueueUsers });
+    const c = buildProfileController(o, { kind, informer, connectors, crls, enqueueUsers, events });
     profileControllers.set(kind, c);
     return c;
   };
@@ -202,6 +202,7 @@ interface ProfileControllerParts {
   crls: CrlPublisher;
   /** Re-checks the Certificates that use a profile. */
   enqueueUsers: (kind: string, namespace: string | undefined, name: string) => void;
+  events: EventRecorder;
 }
 
 /** One controller per profile kind; a spec change re-checks the profile and its Certificates. */
@@ -215,6 +216,7 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
     reconciler: new ProfileReconciler({
       kind: p.kind, resource: p.kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer: p.informer, client: o.client,
       connectors: p.connectors, clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: p.enqueueUsers, crls: p.crls,
+      events: p.events, metrics: o.metrics,
     }),
   });
   p.informer.addHandlers({
@@ -225,7 +227,10 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
         p.enqueueUsers(p.kind, b.metadata.namespace, b.metadata.name ?? "");
       }
     },
-    onDelete: (obj) => p.enqueueUsers(p.kind, obj.metadata.namespace, obj.metadata.name ?? ""),
+    onDelete: (obj) => {
+      c.enqueue(keyOf(obj)); // drops its CA metrics
+      p.enqueueUsers(p.kind, obj.metadata.namespace, obj.metadata.name ?? "");
+    },
   });
   return c;
 }

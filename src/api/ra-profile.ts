@@ -4,7 +4,7 @@ import { z } from "zod";
 import { withRules, type CelRule } from "./cel-rules.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
 import { MAX_HISTORY } from "./certificate.ts";
-import { conditionsSchema } from "./conditions.ts";
+import { conditionsSchema, rfc3339 } from "./conditions.ts";
 import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
 import { labelSelectorSchema } from "./label-selector.ts";
@@ -287,6 +287,13 @@ export const raProfileStatusSchema = z.object({
   observedGeneration: z.int().min(0).optional(),
   authorityType: z.enum(authorityTypes as [AuthorityType, ...AuthorityType[]]).optional(),
   caCertificate: z.string().max(65536).optional().describe("PEM of the issuing CA chain."),
+  caNotBefore: rfc3339.optional().describe("notBefore of the CA certificate: nothing is issued before it."),
+  caNotAfter: rfc3339
+    .optional()
+    .describe("notAfter of the CA certificate: nothing is issued after it, and no certificate may end later."),
+  caExpiryNoticeTime: rfc3339
+    .optional()
+    .describe("Start of the CA's notice window: the longer of defaults.expiryNotice and defaults.duration before caNotAfter."),
   capabilities: z.array(z.enum(capabilities)).max(8).optional(),
   crlNumber: z.int().min(0).optional(),
 });

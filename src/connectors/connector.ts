@@ -57,14 +57,22 @@ export interface Connector {
    * certificate back (the manual connector). issue() is then never called.
    */
   readonly handOff: boolean;
-  /** Makes the authority usable (e.g. creates the local CA on first use) and returns its CA certificate. */
-  prepare(opts?: CallOptions): Promise<{ caPem: string }>;
+  /**
+   * Makes the authority usable (e.g. creates the local CA on first use) and returns its CA
+   * certificate. `fresh` re-reads stored material instead of the cached copy (the profile's
+   * periodic re-check, so a replaced CA Secret is picked up).
+   */
+  prepare(opts?: PrepareOptions): Promise<{ caPem: string }>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;
   revoke(req: RevokeRequest): Promise<void>;
   /** Signs a fresh CRL (a new CRL number each call), when the authority publishes one. */
   crl(opts?: CallOptions): Promise<PublishedCrl>;
   /** How many certificates the authority has revoked: a change means the CRL is stale. */
   revokedCount(opts?: CallOptions): Promise<number>;
+}
+
+export interface PrepareOptions extends CallOptions {
+  fresh?: boolean;
 }
 
 export interface PublishedCrl {

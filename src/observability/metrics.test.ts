@@ -54,4 +54,15 @@ describe("createMetrics", () => {
     expect(text).toContain("certwright_leader 1");
     expect(await b.registry.metrics()).not.toContain("certwright_issuance_total{");
   });
+
+  it("records a profile's CA expiry and notice, and forgets them", async () => {
+    const m = createMetrics();
+    m.recordCa({ kind: "RAProfile", namespace: "ns", profile: "p", notAfter: new Date("2030-01-01T00:00:00Z"), expiryNotice: true });
+    let text = await m.registry.metrics();
+    expect(text).toContain('certwright_ca_expiration_timestamp_seconds{kind="RAProfile",namespace="ns",profile="p"} 1893456000');
+    expect(text).toContain('certwright_ca_expiry_notice{kind="RAProfile",namespace="ns",profile="p"} 1');
+    m.forgetCa("RAProfile", "ns", "p");
+    text = await m.registry.metrics();
+    expect(text).not.toContain('profile="p"');
+  });
 });

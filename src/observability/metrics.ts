@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 export type ConditionStatus = "True" | "False" | "Unknown";
 type CertLabels = "name" | "namespace" | "type" | "profile";
+type CaLabels = "kind" | "namespace" | "profile";
 
 export interface CertificateSample {
   namespace: string;
@@ -14,6 +15,15 @@ export interface CertificateSample {
   renewalTime?: Date;
   ready: ConditionStatus;
   /** True while inside the expiry-notice window. */
+  expiryNotice: boolean;
+}
+
+export interface CaSample {
+  kind: string;
+  namespace: string;
+  profile: string;
+  notAfter: Date;
+  /** True while inside the CA's notice window (or past its notAfter). */
   expiryNotice: boolean;
 }
 
@@ -30,6 +40,12 @@ export interface Metrics {
   reconcileDuration: Histogram<"controller">;
   apiWrites: Counter<"verb" | "resource">;
   leader: Gauge;
+  caExpiration: Gauge<CaLabels>;
+  caExpiryNotice: Gauge<CaLabels>;
+  /** Sets the CA series of one profile (namespace "" for a ClusterRAProfile). */
+  recordCa(sample: CaSample): void;
+  /** Deletes the CA series of a profile (deleted, or its authority shows no CA certificate). */
+  forgetCa(kind: string, namespace: string, profile: string): void;
   /** Sets all per-certificate series, replacing older ones (e.g. when the profile changed). */
   recordCertificate(sample: CertificateSample): void;
   /** Deletes the per-certificate series (on Certificate deletion). */
@@ -107,7 +123,30 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     leader: new Gauge({ name: "certwright_leader", help: "1 while this replica holds the leader lease.", registers }),
   };
   const tracker = certificateTracker(m);
-  return { ...m, ...tracker };
+  const ca = caGauges(gauge);
+  return { ...m, ...tracker, ...ca };
+}
+
+type GaugeFactory = <L extends string>(name: string, help: string, labelNames: L[]) => Gauge<L>;
+
+/** The per-profile CA series; a profile's labels never change, so removal needs no memory. */
+function caGauges(gauge: GaugeFactory): Pick<Metrics, "caExpiration" | "caExpiryNotice" | "recordCa" | "forgetCa"> {
+  const labelNames: CaLabels[] = ["kind", "namespace", "profile"];
+  const caExpiration = gauge("certwright_ca_expiration_timestamp_seconds", "The notAfter of the CA certificate a profile signs with, as Unix seconds.", labelNames);
+  const caExpiryNotice = gauge("certwright_ca_expiry_notice", "1 while the profile's CA certificate is inside its notice window or expired.", labelNames);
+  return {
+    caExpiration,
+    caExpiryNotice,
+    recordCa(s) {
+      const labels = { kind: s.kind, namespace: s.namespace, profile: s.profile };
+      caExpiration.set(labels, Math.floor(s.notAfter.getTime() / 1000));
+      caExpiryNotice.set(labels, s.expiryNotice ? 1 : 0);
+    },
+    forgetCa(kind, namespace, profile) {
+      caExpiration.remove({ kind, namespace, profile });
+      caExpiryNotice.remove({ kind, namespace, profile });
+    },
+  };
 }
 
 type CertGauges = Pick<Metrics, "certificateExpiration" | "certificateRenewal" | "certificateReady" | "certificateExpiryNotice">;

@@ -32,6 +32,8 @@ export interface RunningOperator {
    * after it: the way to prove that nothing happens, instead of sleeping.
    */
   forceReconcile(ns: string, name: string): Promise<void>;
+  /** Reconciles the RAProfile and ClusterRAProfile controllers have finished (any result). */
+  profileReconciles: () => Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -56,8 +58,8 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   await operator.start();
   return {
     operator, clock, client, metrics, secretWrites: () => writes, writes: () => [...all], logs: () => capture.raw.join(""),
-    certificateReconciles: async () =>
-      (await metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === "certificate").reduce((n, v) => n + v.value, 0),
+    certificateReconciles: () => reconciles(metrics, ["certificate"]),
+    profileReconciles: () => reconciles(metrics, ["raprofile", "clusterraprofile"]),
     forceReconcile: async (ns, name) => {
       const key = `${ns}/${name}`;
       // A reconcile already running may have read the state before the change under test:
@@ -68,6 +70,11 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
     },
     stop: () => operator.stop(),
   };
+}
+
+async function reconciles(metrics: Metrics, controllers: string[]): Promise<number> {
+  const values = (await metrics.reconcileTotal.get()).values;
+  return values.filter((v) => controllers.includes(String(v.labels.controller))).reduce((n, v) => n + v.value, 0);
 }
 
 /** Creates the objects of examples/*.yaml in the namespace (the kubectl apply -n ns -f examples/ equivalent). */

@@ -1,21 +1,25 @@
 // The embedded CA: a key pair kept in a Secret (generated on first use when asked), signing
-// CSRs itself and keeping the list of revoked serials next to the key, from which it builds CRLs.
+// CSRs itself and building CRLs from the revoked serials it keeps in its own state Secret.
+// It signs only while the CA certificate is valid, and never a leaf that outlives the CA.
 import { createCertificateAuthority, floorToSecond, signCertificate } from "../../pki/ca.ts";
-import { buildCrl, type RevocationReason } from "../../pki/crl.ts";
-import { inspectCertificate } from "../../pki/inspect.ts";
+import { buildCrl } from "../../pki/crl.ts";
 import { usagesForType } from "../../pki/usages.ts";
 import { describeKey } from "../../pki/keys.ts";
+import { caValidityError, leafWithinCaError } from "../ca-validity.ts";
 import {
   ConnectorError,
   type Capability,
   type Connector,
   type IssuedCertificate,
   type IssueRequest,
+  type PrepareOptions,
   type PublishedCrl,
   type RevokeRequest,
   type SecretStore,
 } from "../connector.ts";
 import { throwIfCancelled } from "../shared/abort.ts";
+import { loadCaMaterial, type LoadedCa } from "./ca-material.ts";
+import { CrlStateStore } from "./crl-state.ts";
 
 export interface LocalAuthorityConfig {
   caSecretName: string;
@@ -27,18 +31,14 @@ export interface LocalAuthorityConfig {
   crlValidityMs?: number;
 }
 
-interface RevokedEntry {
-  serialNumber: string;
-  revokedAt: string;
-  reason: RevocationReason;
-}
-
-interface CaMaterial {
-  certificatePem: string;
-  privateKeyPem: string;
-}
-
 const DAY = 24 * 3600 * 1000;
+
+/** The CA Secret's content last read, and what it gave: usable material or the refusal. */
+interface CachedCa {
+  crt: string;
+  key: string;
+  result: LoadedCa | ConnectorError;
+}
 
 export class LocalConnector implements Connector {
   readonly type = "local";
@@ -47,23 +47,27 @@ export class LocalConnector implements Connector {
   readonly handOff = false;
   private readonly config: LocalAuthorityConfig;
   private readonly store: SecretStore;
+  private readonly state: CrlStateStore;
   private readonly now: () => Date;
-  private ca: CaMaterial | undefined;
+  private ca: CachedCa | undefined;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(config: LocalAuthorityConfig, store: SecretStore, now: () => Date) {
     this.config = config;
     this.store = store;
+    this.state = new CrlStateStore(store, config.caSecretName);
     this.now = now;
   }
 
-  async prepare(): Promise<{ caPem: string }> {
-    const ca = await this.loadCa();
+  async prepare(opts: PrepareOptions = {}): Promise<{ caPem: string }> {
+    const ca = await this.usableCa(opts.fresh === true);
     return { caPem: ca.certificatePem };
   }
 
   async issue(req: IssueRequest): Promise<IssuedCertificate> {
-    const ca = await this.loadCa();
+    const ca = await this.usableCa(false);
+    const tooLong = leafWithinCaError(req, ca.validity);
+    if (tooLong) throw tooLong;
     const key = describeKey(req.publicKeyPem);
     const { keyUsages, extKeyUsages } = usagesForType(req.type, key.algorithm);
     throwIfCancelled(req.signal, "the issuance");
@@ -82,26 +86,23 @@ export class LocalConnector implements Connector {
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
-    return this.exclusive(() => this.revokeNow(req));
-  }
-
-  private async revokeNow(req: RevokeRequest): Promise<void> {
-    const data = await this.readState();
-    const revoked = parseRevoked(data["revoked.json"]);
-    if (revoked.some((r) => r.serialNumber === req.serialNumber)) return; // already revoked: idempotent
-    revoked.push({ serialNumber: req.serialNumber, revokedAt: req.revokedAt.toISOString(), reason: req.reason });
-    await this.store.update(this.config.caSecretName, { ...data, "revoked.json": JSON.stringify(revoked) });
+    return this.exclusive(async () => {
+      const { state, stored } = await this.state.read();
+      if (state.revoked.some((r) => r.serialNumber === req.serialNumber)) return; // already revoked: idempotent
+      state.revoked.push({ serialNumber: req.serialNumber, revokedAt: req.revokedAt.toISOString(), reason: req.reason });
+      await this.state.write(state, stored);
+    });
   }
 
   async revokedCount(): Promise<number> {
-    return parseRevoked((await this.readState())["revoked.json"]).length;
+    return (await this.state.read()).state.revoked.length;
   }
 
   async crl(): Promise<PublishedCrl> {
     return this.exclusive(() => this.crlNow());
   }
 
-  /** Read-modify-write of the CA Secret one at a time: workers share this connector. */
+  /** Read-modify-write of the state Secret one at a time: workers share this connector. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.then(
@@ -112,12 +113,13 @@ export class LocalConnector implements Connector {
   }
 
   private async crlNow(): Promise<PublishedCrl> {
-    const ca = await this.loadCa();
-    const data = await this.readState();
-    // RFC 5280: every CRL an issuer publishes gets a larger number than the last one.
-    const crlNumber = Number(data["crl-number"] ?? "0") + 1;
-    await this.store.update(this.config.caSecretName, { ...data, "crl-number": String(crlNumber) });
-    const revoked = parseRevoked(data["revoked.json"]);
+    // A CA that cannot sign gets no CRL number spent on it.
+    const ca = await this.usableCa(false);
+    const { state, stored } = await this.state.read();
+    // RFC 5280: every CRL an issuer publishes gets a larger number than the last one. Stored
+    // before signing, so a failure can skip a number but never reuse one.
+    const crlNumber = state.crlNumber + 1;
+    await this.state.write({ ...state, crlNumber }, stored);
     const thisUpdate = floorToSecond(this.now());
     const nextUpdate = new Date(thisUpdate.getTime() + (this.config.crlValidityMs ?? DAY));
     const pem = await buildCrl({
@@ -125,67 +127,47 @@ export class LocalConnector implements Connector {
       crlNumber,
       thisUpdate,
       nextUpdate,
-      revoked: revoked.map((r) => ({ ...r, revocationDate: floorToSecond(new Date(r.revokedAt)) })),
+      revoked: state.revoked.map((r) => ({ ...r, revocationDate: floorToSecond(new Date(r.revokedAt)) })),
     });
-    return { pem, crlNumber, thisUpdate, nextUpdate, revokedCount: revoked.length };
+    return { pem, crlNumber, thisUpdate, nextUpdate, revokedCount: state.revoked.length };
   }
 
-  private async readState(): Promise<Record<string, string>> {
-    const data = await this.store.read(this.config.caSecretName);
-    if (!data) throw new ConnectorError("CANotFound", `CA Secret ${this.config.caSecretName} does not exist`, true);
-    return data;
+  /** The CA, if it may sign now; else the ConnectorError that says why (the same on every path). */
+  private async usableCa(fresh: boolean): Promise<LoadedCa> {
+    const cached = fresh || !this.ca ? await this.loadCa() : this.ca;
+    if (cached.result instanceof ConnectorError) throw cached.result;
+    const invalid = caValidityError(`CA Secret ${this.config.caSecretName}`, cached.result.validity, this.now());
+    if (invalid) throw invalid;
+    return cached.result;
   }
 
-  private async loadCa(): Promise<CaMaterial> {
-    if (this.ca) return this.ca;
-    let data = await this.store.read(this.config.caSecretName);
+  /** Reads the CA Secret (creating it when asked to and absent); re-parses only when its content changed. */
+  private async loadCa(): Promise<CachedCa> {
+    const name = this.config.caSecretName;
+    let data = await this.store.read(name);
     if (!data) {
       if (!this.config.generate) {
-        throw new ConnectorError(
-          "CANotFound",
-          `CA Secret ${this.config.caSecretName} does not exist and the profile does not ask to generate one`,
-          false,
-        );
+        throw new ConnectorError("CANotFound", `CA Secret ${name} does not exist and the profile does not ask to generate one`, false);
       }
       const created = await createCertificateAuthority({
         commonName: this.config.commonName ?? "certwright local CA",
         organization: this.config.organization,
         now: this.now(),
       });
-      data = await this.store.createIfAbsent(this.config.caSecretName, {
-        "tls.crt": created.certificatePem,
-        "tls.key": created.privateKeyPem,
-        "crl-number": "0",
-        "revoked.json": "[]",
-      });
+      // Created by us (labelled managed-by certwright), yet still never written again.
+      data = await this.store.createIfAbsent(name, { "tls.crt": created.certificatePem, "tls.key": created.privateKeyPem });
     }
-    this.ca = validateCa(this.config.caSecretName, data);
+    const crt = data["tls.crt"] ?? "";
+    const key = data["tls.key"] ?? "";
+    if (this.ca?.crt === crt && this.ca.key === key) return this.ca;
+    let result: LoadedCa | ConnectorError;
+    try {
+      result = loadCaMaterial(name, data);
+    } catch (e) {
+      if (!(e instanceof ConnectorError)) throw e;
+      result = e;
+    }
+    this.ca = { crt, key, result };
     return this.ca;
-  }
-}
-
-function validateCa(name: string, data: Record<string, string>): CaMaterial {
-  const certificatePem = data["tls.crt"];
-  const privateKeyPem = data["tls.key"];
-  if (!certificatePem || !privateKeyPem) {
-    throw new ConnectorError("CAInvalid", `CA Secret ${name} must hold tls.crt and tls.key`, false);
-  }
-  let info;
-  try {
-    info = inspectCertificate(certificatePem);
-  } catch {
-    throw new ConnectorError("CAInvalid", `CA Secret ${name}: tls.crt is not a valid certificate`, false);
-  }
-  if (!info.isCA) throw new ConnectorError("CAInvalid", `CA Secret ${name}: tls.crt is not a CA certificate`, false);
-  return { certificatePem, privateKeyPem };
-}
-
-function parseRevoked(json: string | undefined): RevokedEntry[] {
-  if (!json) return [];
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? (v as RevokedEntry[]) : [];
-  } catch {
-    return [];
   }
 }

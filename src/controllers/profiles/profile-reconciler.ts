@@ -1,19 +1,24 @@
 // Reconciles RAProfile and ClusterRAProfile: makes the authority usable (the local CA is created
-// on first use), publishes Ready, the CA certificate and the connector's capabilities, and
-// nudges the Certificates that use the profile.
+// on first use), publishes Ready, the CA certificate and its validity, the connector's
+// capabilities, warns when the CA nears its end, and nudges the Certificates that use the profile.
 import type { RAProfileStatus } from "../../api/ra-profile.ts";
 import { setCondition } from "../../api/conditions.ts";
-import { InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
+import { API_VERSION, InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
+import { CAReason, CaValidityError, caNoticeWindowMs, type CaValidity } from "../../connectors/ca-validity.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
 import type { CrlPublisher } from "./crl-publisher.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { KubeObject } from "../../kube/objects.ts";
 import type { ResourceType } from "../../kube/resources.ts";
+import type { Metrics } from "../../observability/metrics.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
+import type { EventSink } from "../../runtime/events.ts";
+import { splitKey } from "../../runtime/keys.ts";
 import type { ConnectorRegistry } from "../connector-registry.ts";
 import { mergePatchOf, sameStatus } from "../certificate/status.ts";
+import { CA_RECHECK_INTERVAL_MS, caStatus, caValidityOfPem, type CaStatus } from "./ca-status.ts";
 
 export interface ProfileReconcilerDeps {
   kind: "RAProfile" | "ClusterRAProfile";
@@ -26,6 +31,23 @@ export interface ProfileReconcilerDeps {
   /** Called after a profile changed state, to re-check the Certificates that use it. */
   onProfileChanged(kind: string, namespace: string | undefined, name: string): void;
   crls: CrlPublisher;
+  events?: EventSink;
+  metrics?: Metrics;
+}
+
+/** What one evaluation looks at besides the object. */
+interface Look {
+  generation: number;
+  now: Date;
+  recheckMs: number | undefined;
+  noticeMs: number;
+}
+
+interface Evaluation {
+  status: RAProfileStatus;
+  retry: boolean;
+  refreshInMs?: number;
+  ca?: { validity: CaValidity; view: CaStatus };
 }
 
 export class ProfileReconciler implements Reconciler {
@@ -37,53 +59,94 @@ export class ProfileReconciler implements Reconciler {
 
   async reconcile(key: string, rc: ReconcileContext): Promise<ReconcileResult> {
     const raw = this.d.informer.get(key);
-    if (!raw) return {};
+    if (!raw) {
+      const { namespace, name } = splitKey(key);
+      this.d.metrics?.forgetCa(this.d.kind, namespace ?? "", name);
+      return {};
+    }
     const before = (raw as { status?: RAProfileStatus }).status ?? {};
-    const { status, retry, refreshInMs } = await this.evaluate(raw, before);
+    const { status, retry, refreshInMs, ca } = await this.evaluate(raw, before);
     const ready = status.conditions?.find((c) => c.type === "Ready");
     if (ready?.status === "False") rc.log.warn({ reason: ready.reason, err: ready.message }, "RA profile not ready");
     if (!sameStatus(before, status)) {
       await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
     }
+    if (ca) this.reportCa(raw, ca);
     // A retryable failure (e.g. the CA Secret could not be written) goes back with back-off.
     if (retry) throw new Error(`profile ${key} not ready`);
     return refreshInMs === undefined ? {} : { requeueAfterMs: Math.max(1000, refreshInMs) };
   }
 
   /** Prepares the profile's connector and describes the outcome as status. */
-  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<{ status: RAProfileStatus; retry: boolean; refreshInMs?: number }> {
-    const generation = raw.metadata.generation ?? 0;
+  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<Evaluation> {
+    const look: Look = {
+      generation: raw.metadata.generation ?? 0,
+      now: this.d.clock.now(),
+      // The CA Secret is not watched: a local profile re-reads it at this interval (and on any change).
+      recheckMs: (raw as { spec?: { authority?: { type?: string } } }).spec?.authority?.type === "local" ? CA_RECHECK_INTERVAL_MS : undefined,
+      noticeMs: caNoticeWindowMs(undefined),
+    };
     try {
-      const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
-      const connector = this.d.connectors.get({
-        kind: this.d.kind,
-        name: raw.metadata.name ?? "",
-        secretNamespace: this.secretNamespace(raw),
-        uid: raw.metadata.uid ?? "",
-        generation,
-        spec: obj.spec,
-      });
-      const { caPem } = await connector.prepare();
-      const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
-      const enabled = obj.spec.enabled;
-      const message = enabled ? `${connector.type} authority ready` : "authority ready, but the profile is disabled";
-      const status: RAProfileStatus = {
-        ...before,
-        observedGeneration: generation,
-        authorityType: obj.spec.authority.type,
-        caCertificate: caPem,
-        capabilities: [...connector.capabilities],
-        crlNumber: crl?.crlNumber ?? before.crlNumber,
-        conditions: this.ready(before, enabled, enabled ? "Ready" : "Disabled", message, generation),
-      };
-      return { status, retry: false, refreshInMs: crl?.refreshInMs };
+      return await this.evaluateReady(raw, before, look);
     } catch (e) {
-      const reason = e instanceof ConnectorError ? e.reason : "InvalidProfile";
-      const retry = e instanceof ConnectorError ? e.retryable : !(e instanceof InvalidResourceError);
-      const conditions = this.ready(before, false, reason, (e as Error).message, generation);
-      return { status: { ...before, observedGeneration: generation, conditions }, retry };
+      return this.evaluateFailure(e, before, look);
     }
+  }
+
+  private async evaluateReady(raw: KubeObject, before: RAProfileStatus, look: Look): Promise<Evaluation> {
+    const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
+    look.noticeMs = caNoticeWindowMs(obj.spec.defaults);
+    const connector = this.d.connectors.get({
+      kind: this.d.kind,
+      name: raw.metadata.name ?? "",
+      secretNamespace: this.secretNamespace(raw),
+      uid: raw.metadata.uid ?? "",
+      generation: look.generation,
+      spec: obj.spec,
+    });
+    const { caPem } = await connector.prepare({ fresh: true });
+    const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
+    const enabled = obj.spec.enabled;
+    const ca = this.caView(before, caValidityOfPem(caPem), look);
+    const message = enabled ? `${connector.type} authority ready` : "authority ready, but the profile is disabled";
+    const status: RAProfileStatus = {
+      ...before,
+      ...ca?.view.fields,
+      observedGeneration: look.generation,
+      authorityType: obj.spec.authority.type,
+      caCertificate: caPem,
+      capabilities: [...connector.capabilities],
+      crlNumber: crl?.crlNumber ?? before.crlNumber,
+      conditions: this.ready(ca?.view.conditions ?? before.conditions, enabled, enabled ? "Ready" : "Disabled", message, look.generation),
+    };
+    return { status, retry: false, refreshInMs: earliest(crl?.refreshInMs, ca?.view.nextLookMs, look.recheckMs), ca };
+  }
+
+  private evaluateFailure(e: unknown, before: RAProfileStatus, look: Look): Evaluation {
+    const reason = e instanceof ConnectorError ? e.reason : "InvalidProfile";
+    const retry = e instanceof ConnectorError ? e.retryable : !(e instanceof InvalidResourceError);
+    // An expired or not yet valid CA still shows its dates, and flips at notBefore by itself.
+    const ca = this.caView(before, e instanceof CaValidityError ? e.validity : undefined, look);
+    const conditions = this.ready(ca?.view.conditions ?? before.conditions, false, reason, (e as Error).message, look.generation);
+    const status = { ...before, ...ca?.view.fields, observedGeneration: look.generation, conditions };
+    return { status, retry, refreshInMs: earliest(ca?.view.nextLookMs, look.recheckMs), ca };
+  }
+
+  private caView(before: RAProfileStatus, validity: CaValidity | undefined, look: Look): Evaluation["ca"] {
+    return validity ? { validity, view: caStatus(before.conditions, validity, look.noticeMs, look.now, look.generation) } : undefined;
+  }
+
+  /** The CA metric, and one Warning Event when the notice window is entered. */
+  private reportCa(raw: KubeObject, ca: { validity: CaValidity; view: CaStatus }): void {
+    const name = raw.metadata.name ?? "";
+    const namespace = this.d.kind === "RAProfile" ? (raw.metadata.namespace ?? "") : "";
+    this.d.metrics?.recordCa({ kind: this.d.kind, namespace, profile: name, notAfter: ca.validity.notAfter, expiryNotice: ca.view.inWindow });
+    if (!ca.view.entered) return;
+    this.d.events?.emit(
+      { apiVersion: raw.apiVersion ?? API_VERSION, kind: this.d.kind, namespace: raw.metadata.namespace, name, uid: raw.metadata.uid },
+      { type: "Warning", reason: CAReason.ExpiringSoon, message: ca.view.message },
+    );
   }
 
   /** RAProfiles keep their Secrets beside them; ClusterRAProfiles in the cluster resource namespace. */
@@ -98,7 +161,12 @@ export class ProfileReconciler implements Reconciler {
     return this.d.crls.ensureFresh({ namespace, configMapName: `${name}-crl`, path }, connector, this.d.clock.now());
   }
 
-  private ready(before: RAProfileStatus, ok: boolean, reason: string, message: string, generation: number) {
-    return setCondition(before.conditions, { type: "Ready", status: ok ? "True" : "False", reason, message, observedGeneration: generation }, this.d.clock.now());
+  private ready(conditions: RAProfileStatus["conditions"], ok: boolean, reason: string, message: string, generation: number) {
+    return setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason, message, observedGeneration: generation }, this.d.clock.now());
   }
+}
+
+function earliest(...ms: (number | undefined)[]): number | undefined {
+  const known = ms.filter((m): m is number => m !== undefined);
+  return known.length > 0 ? Math.min(...known) : undefined;
 }

@@ -15,6 +15,9 @@ export interface ResolvedProfile {
   generation: number;
   spec: RAProfileSpec;
   caCertificate?: string;
+  /** The CA certificate's validity as the profile last saw it: a leaf must end by caNotAfter. */
+  caNotBefore?: Date;
+  caNotAfter?: Date;
 }
 
 export interface Refusal {
@@ -58,8 +61,13 @@ export function resolveProfile(
     uid: meta.uid ?? "",
     generation: meta.generation ?? 0,
     spec: obj.spec,
-    caCertificate: obj.status?.caCertificate,
+    ...caOf(obj.status),
   };
+}
+
+function caOf(status: RAProfile["status"]): Pick<ResolvedProfile, "caCertificate" | "caNotBefore" | "caNotAfter"> {
+  const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+  return { caCertificate: status?.caCertificate, caNotBefore: date(status?.caNotBefore), caNotAfter: date(status?.caNotAfter) };
 }
 
 export function isRefusal(r: ResolvedProfile | Refusal): r is Refusal {
