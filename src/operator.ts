@@ -97,7 +97,8 @@ export function createOperator(o: OperatorOptions): Operator {
         clusterResourceNamespace: o.clusterResourceNamespace,
       }),
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
-      onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name),
+      onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(profileKey(p)),
+      onAuthorityFailing: (p) => profileControllers.get(p.kind)?.enqueue(profileKey(p)),
     })),
   });
   const enqueueUsers = (kind: string, namespace: string | undefined, name: string) => {
@@ -138,6 +139,10 @@ export function createOperator(o: OperatorOptions): Operator {
       await events.flush();
     },
   };
+}
+
+function profileKey(p: { kind: string; secretNamespace: string; name: string }): string {
+  return p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name;
 }
 
 /** Counts started and finished reconciles per key. */

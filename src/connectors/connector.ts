@@ -63,6 +63,11 @@ export interface Connector {
    * periodic re-check, so a replaced CA Secret is picked up).
    */
   prepare(opts?: PrepareOptions): Promise<{ caPem: string }>;
+  /**
+   * Asks the authority whether it answers now (the profile's Ready): the local CA is read and
+   * checked, an ACME server's directory and a CZERTAINLY connector's health endpoint are fetched.
+   */
+  probe(opts?: CallOptions): Promise<void>;
   issue(req: IssueRequest): Promise<IssuedCertificate>;
   revoke(req: RevokeRequest): Promise<void>;
   /** Signs a fresh CRL (a new CRL number each call), when the authority publishes one. */

@@ -169,8 +169,8 @@ export class AcmeClient {
     }
   }
 
-  private async fetchDirectory(): Promise<Directory> {
-    const res = await this.send(this.opts.directoryUrl, { method: "GET" });
+  async fetchDirectory(signal?: AbortSignal): Promise<Directory> {
+    const res = await this.send(this.opts.directoryUrl, { method: "GET", signal });
     const body = await res.text();
     if (res.status !== 200) throw replyError({ status: res.status, headers: res.headers, body }, "directory");
     const dir = parse<Partial<Directory>>({ status: res.status, headers: res.headers, body });

@@ -92,6 +92,12 @@ export class AcmeConnector implements Connector {
     await client.revoke(der, REVOCATION_REASON_CODES[req.reason], req.signal);
   }
 
+  /** The directory, fetched now (not the cached copy): the server answers, or it does not. */
+  async probe(opts: CallOptions = {}): Promise<void> {
+    const client = await this.ready(opts.signal);
+    await client.fetchDirectory(opts.signal);
+  }
+
   crl(): Promise<PublishedCrl> {
     return Promise.reject(unsupported(this.type, "crl"));
   }

@@ -22,6 +22,24 @@ export class CzertainlyClient {
     this.base = `${root}/v2/authorityProvider/authorities/${encodeURIComponent(options.authorityUuid)}/certificates`;
   }
 
+  /** GET /v1/health of the connector: any 2xx answer is healthy. */
+  async health(signal?: AbortSignal): Promise<void> {
+    const url = `${this.options.baseUrl.replace(/\/+$/, "")}/v1/health`;
+    let res: HttpResponse;
+    try {
+      res = await this.options.fetch(url, { method: "GET", headers: { accept: "application/json" }, signal });
+    } catch (e) {
+      if (e instanceof ConnectorError) throw new ConnectorError(e.reason, this.scrub(`health: ${e.message}`), e.retryable);
+      throw new ConnectorError("CAUnreachable", this.scrub(`health: ${(e as Error).message}`), true);
+    }
+    const text = await res.text().catch(() => "");
+    if (res.status < 200 || res.status > 299) {
+      const failure = this.failure("health", res.status, text);
+      // An unhealthy connector recovers by itself: the probe keeps asking.
+      throw new ConnectorError(failure.reason, failure.message, failure.reason !== "Unauthorized");
+    }
+  }
+
   /** POSTs to certificates/{operation}; returns the parsed JSON body ({} when there is none). */
   async post(operation: "issue" | "renew" | "revoke", body: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };

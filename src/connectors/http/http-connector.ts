@@ -67,6 +67,10 @@ export class HttpConnector implements Connector {
     return { caPem: "" };
   }
 
+  async probe(opts: CallOptions = {}): Promise<void> {
+    await (await this.client(opts.signal)).health(opts.signal);
+  }
+
   /** Always "issue": a renewal is a fresh CSR for the same names, which every connector accepts. */
   async issue(req: IssueRequest): Promise<IssuedCertificate> {
     const pkcs10 = csrToDer(req.csrPem).toString("base64");

@@ -8,6 +8,7 @@ import { describeKey } from "../../pki/keys.ts";
 import { caValidityError, leafWithinCaError } from "../ca-validity.ts";
 import {
   ConnectorError,
+  type CallOptions,
   type Capability,
   type Connector,
   type IssuedCertificate,
@@ -62,6 +63,11 @@ export class LocalConnector implements Connector {
   async prepare(opts: PrepareOptions = {}): Promise<{ caPem: string }> {
     const ca = await this.usableCa(opts.fresh === true);
     return { caPem: ca.certificatePem };
+  }
+
+  /** The CA Secret read again and checked: valid now, key matching, usable for signing. */
+  async probe(opts: CallOptions = {}): Promise<void> {
+    await this.prepare({ fresh: true, signal: opts.signal });
   }
 
   async issue(req: IssueRequest): Promise<IssuedCertificate> {

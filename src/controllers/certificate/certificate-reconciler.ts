@@ -59,6 +59,8 @@ export interface CertificateReconcilerDeps {
   metrics?: Metrics;
   /** A certificate of this profile was revoked: its CRL must be republished. */
   onRevoked?(profile: ResolvedProfile): void;
+  /** The profile's authority failed a Certificate: probe it now, so its Ready tells the truth. */
+  onAuthorityFailing?(profile: ResolvedProfile): void;
 }
 
 interface Ctx {
@@ -175,9 +177,9 @@ export class CertificateReconciler implements Reconciler {
     const replaced = written !== undefined && existing?.certificate !== undefined && written.serialNumber !== existing.certificate.serialNumber;
     const decision = decide(desired, { secret: existing && { ...existing, replacedByOther: replaced }, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
     if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current, caPem);
-    const retry = this.backoffRemaining(ctx, now);
+    const retry = this.backoffRemaining(ctx, profile, now);
     if (retry !== undefined) return { requeueAfterMs: retry };
-    if (caError !== undefined) return this.fail(ctx, caError, "CAUnavailable");
+    if (caError !== undefined) return this.authorityFailed(ctx, profile, caError, "CAUnavailable");
     return (await this.rateLimited(ctx, profile, decision.message)) ?? this.issue(ctx, profile, desired, decision, current, csr);
   }
 
@@ -270,7 +272,7 @@ export class CertificateReconciler implements Reconciler {
       if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
       if (ctx.signal.aborted) throw e;
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
-      return this.fail(ctx, e, "IssuanceFailed");
+      return this.authorityFailed(ctx, profile, e, "IssuanceFailed");
     }
   }
 
@@ -536,10 +538,25 @@ export class CertificateReconciler implements Reconciler {
     return { requeueAfterMs: retryAt.getTime() - now.getTime() };
   }
 
-  /** While a failure back-off is running for this generation, wait it out. */
-  private backoffRemaining(ctx: Ctx, now: Date): number | undefined {
+  /**
+   * A CA that refuses a request as written (expired, key mismatch, duration beyond the CA) is a
+   * refusal: it waits for a change. Any other failure backs off, and the profile is asked to
+   * probe its authority, so that its return re-queues this Certificate at once.
+   */
+  private authorityFailed(ctx: Ctx, profile: ResolvedProfile, e: unknown, reason: string): Promise<ReconcileResult> {
+    if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
+    this.d.onAuthorityFailing?.(profile);
+    return this.fail(ctx, e, reason);
+  }
+
+  /**
+   * While a failure back-off is running for this generation, wait it out, unless the profile's
+   * authority has answered again since the failure.
+   */
+  private backoffRemaining(ctx: Ctx, profile: ResolvedProfile, now: Date): number | undefined {
     const s = ctx.status;
     if (!s.failedIssuanceAttempts || !s.nextRetryTime || s.observedGeneration !== ctx.generation) return undefined;
+    if (profile.readySince && s.lastFailureTime && Date.parse(profile.readySince) > Date.parse(s.lastFailureTime)) return undefined;
     const left = new Date(s.nextRetryTime).getTime() - now.getTime();
     return left > 0 ? left : undefined;
   }

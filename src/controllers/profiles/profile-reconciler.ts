@@ -50,6 +50,9 @@ interface Evaluation {
   ca?: { validity: CaValidity; view: CaStatus };
 }
 
+/** How soon a failing authority is probed again. */
+export const PROBE_WHILE_FAILING_MS = 10_000;
+
 export class ProfileReconciler implements Reconciler {
   private readonly d: ProfileReconcilerDeps;
 
@@ -73,8 +76,9 @@ export class ProfileReconciler implements Reconciler {
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
     }
     if (ca) this.reportCa(raw, ca);
-    // A retryable failure (e.g. the CA Secret could not be written) goes back with back-off.
-    if (retry) throw new Error(`profile ${key} not ready`);
+    // A failing authority is asked again soon, so Ready turns True again within one interval of
+    // its return, and the Certificates waiting on it are re-queued by onProfileChanged.
+    if (retry) return { requeueAfterMs: PROBE_WHILE_FAILING_MS };
     return refreshInMs === undefined ? {} : { requeueAfterMs: Math.max(1000, refreshInMs) };
   }
 
@@ -83,8 +87,9 @@ export class ProfileReconciler implements Reconciler {
     const look: Look = {
       generation: raw.metadata.generation ?? 0,
       now: this.d.clock.now(),
-      // The CA Secret is not watched: a local profile re-reads it at this interval (and on any change).
-      recheckMs: (raw as { spec?: { authority?: { type?: string } } }).spec?.authority?.type === "local" ? CA_RECHECK_INTERVAL_MS : undefined,
+      // The CA Secret is not watched and a remote authority may go away: each is asked again at
+      // this interval (and on any change, and when a Certificate finds it failing).
+      recheckMs: (raw as { spec?: { authority?: { type?: string } } }).spec?.authority?.type === "manual" ? undefined : CA_RECHECK_INTERVAL_MS,
       noticeMs: caNoticeWindowMs(undefined),
     };
     try {
@@ -106,6 +111,7 @@ export class ProfileReconciler implements Reconciler {
       spec: obj.spec,
     });
     const { caPem } = await connector.prepare({ fresh: true });
+    await connector.probe();
     const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
     const enabled = obj.spec.enabled;
     const ca = this.caView(before, caValidityOfPem(caPem), look);

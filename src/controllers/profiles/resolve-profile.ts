@@ -15,6 +15,8 @@ export interface ResolvedProfile {
   generation: number;
   spec: RAProfileSpec;
   caCertificate?: string;
+  /** When the profile's Ready last turned True (its authority answered again), if it is Ready. */
+  readySince?: string;
   /** The CA certificate's validity as the profile last saw it: a leaf must end by caNotAfter. */
   caNotBefore?: Date;
   caNotAfter?: Date;
@@ -65,9 +67,10 @@ export function resolveProfile(
   };
 }
 
-function caOf(status: RAProfile["status"]): Pick<ResolvedProfile, "caCertificate" | "caNotBefore" | "caNotAfter"> {
+function caOf(status: RAProfile["status"]): Pick<ResolvedProfile, "caCertificate" | "caNotBefore" | "caNotAfter" | "readySince"> {
   const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
-  return { caCertificate: status?.caCertificate, caNotBefore: date(status?.caNotBefore), caNotAfter: date(status?.caNotAfter) };
+  const readySince = status?.conditions?.find((c) => c.type === "Ready" && c.status === "True")?.lastTransitionTime;
+  return { caCertificate: status?.caCertificate, caNotBefore: date(status?.caNotBefore), caNotAfter: date(status?.caNotAfter), readySince };
 }
 
 export function isRefusal(r: ResolvedProfile | Refusal): r is Refusal {
