@@ -36,7 +36,7 @@ describe("buildCsr", () => {
 
   it("rejects bad SANs", async () => {
     const key = await generatePrivateKey({ algorithm: "ECDSA" });
-    await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { ipAddresses: ["10.0.0.256"] } })).rejects.toThrow(/not an IP address/);
+    await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { ipAddresses: ["10.0.0.256"] } })).rejects.toThrow(/not an IPv4 or IPv6 address/);
     await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { uris: ["no scheme"] } })).rejects.toThrow(/not an absolute URI/);
   });
 });

@@ -25,6 +25,7 @@ describe("normalizeSans", () => {
   });
 
   it("rejects empty names", () => {
-    expect(() => normalizeSans({ dnsNames: [" "] })).toThrow(/empty DNS name/);
+    expect(() => normalizeSans({ dnsNames: [""] })).toThrow(/dnsNames\[0\] "": must not be empty/);
+    expect(() => normalizeSans({ dnsNames: [" "] })).toThrow(/is not a DNS name/);
   });
 });

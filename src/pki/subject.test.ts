@@ -48,10 +48,10 @@ describe("subjectToName", () => {
   });
 
   it.each([
-    [{ countries: ["Brazil"] }, /two-letter/],
+    [{ countries: ["Brazil"] }, /ISO 3166-1 alpha-2/],
     [{ serialNumber: "ação" }, /PrintableString/],
     [{ commonName: "x".repeat(65) }, /longer than 64/],
-    [{ otherAttributes: [{ oid: "not-an-oid", value: "v" }] }, /dotted OID/],
+    [{ otherAttributes: [{ oid: "not-an-oid", value: "v" }] }, /well-formed attribute OID/],
     [{ organizations: [""] }, /empty/],
     [{ otherAttributes: [{ oid: "1.2.840.113549.1.9.1", value: "é@example.com" }] }, /ASCII/],
   ] as [SubjectSpec, RegExp][])("rejects %j", (s, message) => {
