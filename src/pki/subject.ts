@@ -90,7 +90,7 @@ export function subjectFromAttributes(attributes: readonly NameAttribute[]): Sub
   for (const a of attributes) {
     const field = attributeType(a.oid)?.field;
     if (field && isListField(field)) (s[field] ??= []).push(a.value);
-    else if (field && s[field as SingleField] === undefined) s[field as SingleField] = a.value;
+    else if (field && s[field] === undefined) s[field] = a.value;
     else others.push({ oid: a.oid, value: a.value }); // unknown, or a repeated single-valued attribute
   }
   if (others.length > 0) s.otherAttributes = others;
