@@ -115,6 +115,12 @@ export function csrSubjectName(csrDer: ArrayBuffer | Uint8Array): NameAttribute[
   return parseName(info[1]);
 }
 
+/** csrSubjectName with string types and octets. */
+export function csrSubjectTyped(csrDer: ArrayBuffer | Uint8Array): TypedNameAttribute[][] {
+  const info = sequenceItems(sequenceItems(decode(csrDer), "CSR")[0], "CertificationRequestInfo");
+  return parseRdns(info[1], parseTypedAttribute);
+}
+
 function parseAttribute(atv: asn1js.AsnType): NameAttribute {
   if (!(atv instanceof asn1js.Sequence)) throw new Error("invalid DER Name: attribute is not a SEQUENCE");
   const [type, value] = atv.valueBlock.value;
