@@ -75,7 +75,7 @@ describe("checkNameEncoding", () => {
     ["a bad IP", ...san({ ipAddresses: ["10.0.0.256"] }), INVALID_SAN, "ipAddresses[0]", /not an IPv4 or IPv6 address/],
     ["an IP with a zone", ...san({ ipAddresses: ["fe80::1%eth0"] }), INVALID_SAN, "ipAddresses[0]", /not an IPv4 or IPv6/],
     ["duplicates are not refused (they collapse)", ...san({ dnsNames: ["a.example", "A.EXAMPLE"], ipAddresses: ["::1", "0::1"] }), undefined],
-  ])("%s", (_name, subject, sans, rule, field, message) => {
+  ])("%s", (...[, subject, sans, rule, field, message]: Case) => {
     const r = checkNameEncoding(subject, sans);
     expect(r?.rule).toBe(rule);
     if (field !== undefined) expect(r?.field).toBe(field);
