@@ -38,7 +38,7 @@ interface Rule {
 const MEANINGS: Record<string, string> = {
   "spec.raProfileRef.kind": "RAProfile (same namespace) or ClusterRAProfile.",
   "spec.subject.commonName": "CN.",
-  "spec.subject.countries": "C: ISO 3166 two-letter country codes.",
+  "spec.subject.countries": "C: upper-case ISO 3166-1 alpha-2 country codes (see docs/name-rules.md).",
   "spec.subject.organizations": "O.",
   "spec.subject.organizationalUnits": "OU.",
   "spec.subject.localities": "L.",
@@ -49,7 +49,7 @@ const MEANINGS: Record<string, string> = {
   "spec.subject.organizationIdentifier": "organizationIdentifier (2.5.4.97), e.g. PSD2 `PSDGB-FCA-123456`.",
   "spec.subject.uid": "UID (0.9.2342.19200300.100.1.1).",
   "spec.subject.otherAttributes": "Further DN attributes by OID.",
-  "spec.subject.otherAttributes[].oid": "Dotted attribute OID, e.g. `2.5.4.97`.",
+  "spec.subject.otherAttributes[].oid": "Dotted attribute OID, e.g. `2.5.4.97`; not an arc such as `2.5.4`, not an attribute with its own field (docs/name-rules.md).",
   "spec.subject.otherAttributes[].value": "Attribute value.",
   "spec.privateKey.algorithm": "RSA, ECDSA (P-256 / P-384) or Ed25519.",
   "spec.privateKey.encoding": "Encoding of `tls.key`; only PKCS#8.",

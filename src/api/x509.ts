@@ -3,7 +3,10 @@
 import { z } from "zod";
 import { REVOCATION_REASONS } from "../pki/crl.ts";
 import { CERTIFICATE_TYPES } from "../pki/usages.ts";
-import type { CelRule } from "./cel-rules.ts";
+import { OID_PATTERN } from "../pki/attribute-types.ts";
+import { PRINTABLE_PATTERN } from "../pki/name-syntax.ts";
+import { withRules, type CelRule } from "./cel-rules.ts";
+import { attributeOidRules, countryCode, noControlCharacters, otherAttributeValueRules } from "./name-string-rules.ts";
 
 /** One list with the key-usage table in src/pki/usages.ts. */
 export const certificateTypes = CERTIFICATE_TYPES;
@@ -72,22 +75,28 @@ export const subjectAttributes = [
 export const subjectAttributeSchema = z.enum(subjectAttributes);
 export type SubjectAttribute = z.infer<typeof subjectAttributeSchema>;
 
-// Upper bounds from RFC 5280 appendix A where it has one.
-const text = (max: number) => z.string().min(1).max(max);
+// Upper bounds from RFC 5280 appendix A where it has one. Every value is a DirectoryString
+// (UTF8String) unless noted; none may carry control characters (docs/name-rules.md).
+const text = (max: number) => withRules(z.string().min(1).max(max), [noControlCharacters]);
 const texts = (max: number) => z.array(text(max)).max(10).optional();
 
-export const otherAttributeSchema = z.object({
-  oid: z
-    .string()
-    .max(128)
-    .regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, { message: "must be a dotted OID such as 2.5.4.97" }),
-  value: text(256),
-});
+export const otherAttributeSchema = withRules(
+  z.object({
+    oid: withRules(
+      z.string().max(128).regex(OID_PATTERN, {
+        message: "must be a dotted attribute OID such as 2.5.4.97 (first arc 0-2, at least three arcs, no leading zeros)",
+      }),
+      attributeOidRules,
+    ),
+    value: text(256),
+  }),
+  otherAttributeValueRules,
+);
 
 export const subjectSchema = z.object({
   commonName: text(64).optional(),
   countries: z
-    .array(z.string().regex(/^[A-Za-z]{2}$/, { message: "must be a two-letter ISO 3166 country code" }))
+    .array(withRules(z.string().max(2), [countryCode]))
     .max(10)
     .optional(),
   organizations: texts(64),
@@ -96,7 +105,12 @@ export const subjectSchema = z.object({
   provinces: texts(128),
   streetAddresses: texts(128),
   postalCodes: texts(40),
-  serialNumber: text(64).optional(),
+  serialNumber: withRules(
+    z.string().min(1).max(64).regex(PRINTABLE_PATTERN, {
+      message: "must be a PrintableString: only A-Z a-z 0-9 space ' ( ) + , - . / : = ?",
+    }),
+    [noControlCharacters],
+  ).optional(),
   organizationIdentifier: text(64).optional(),
   uid: text(256).optional(),
   otherAttributes: z.array(otherAttributeSchema).max(10).optional(),

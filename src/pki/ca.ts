@@ -3,7 +3,7 @@ import { generatePrivateKey, spkiDer } from "./keys.ts";
 import type { KeySpec } from "./keys.ts";
 import { extKeyUsageExtension, keyUsageExtension } from "./extensions.ts";
 import { loadIssuer } from "./issuer.ts";
-import type { IssuerMaterial } from "./issuer.ts";
+import type { IssuerMaterial, LoadedIssuer } from "./issuer.ts";
 import { pemEncode } from "./pem.ts";
 import { sanExtension } from "./san.ts";
 import { randomSerial, serialOctetsHex } from "./serial.ts";
@@ -54,7 +54,8 @@ export async function createCertificateAuthority(opts: CreateCaOptions): Promise
 }
 
 export interface SignCertificateOptions {
-  issuer: IssuerMaterial;
+  /** The CA's PEMs, or the same already loaded (loadIssuer) when signing many. */
+  issuer: IssuerMaterial | LoadedIssuer;
   /** The subject's public key: SPKI PEM (a private key, certificate or CSR PEM also works). */
   publicKeyPem: string;
   subject: SubjectSpec;
@@ -78,7 +79,7 @@ export async function signCertificate(opts: SignCertificateOptions): Promise<str
   const san = sanExtension(opts.sans, emptySubject);
   if (emptySubject && !san) throw new Error("a certificate needs a subject or at least one subject alternative name");
   const subject = subjectToName(opts.subject);
-  const issuer = await loadIssuer(opts.issuer);
+  const issuer = "keys" in opts.issuer ? opts.issuer : await loadIssuer(opts.issuer);
   const publicKey = new x509.PublicKey(spkiDer(opts.publicKeyPem));
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
   if (opts.keyUsages.length > 0) extensions.push(keyUsageExtension(opts.keyUsages));

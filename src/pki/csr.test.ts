@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildCsr, CsrError, parseAndVerifyCsr } from "./csr.ts";
 import { generatePrivateKey, publicKeyPemFromPrivate } from "./keys.ts";
+import { checkNameEncoding } from "./name-encoding.ts";
 import type { KeySpec } from "./keys.ts";
 import { MAX_CSR_LENGTH, pemDecode, pemEncode } from "./pem.ts";
 import { openssl, withFiles } from "./testing/openssl.ts";
@@ -36,7 +37,7 @@ describe("buildCsr", () => {
 
   it("rejects bad SANs", async () => {
     const key = await generatePrivateKey({ algorithm: "ECDSA" });
-    await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { ipAddresses: ["10.0.0.256"] } })).rejects.toThrow(/not an IP address/);
+    await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { ipAddresses: ["10.0.0.256"] } })).rejects.toThrow(/not an IPv4 or IPv6 address/);
     await expect(buildCsr({ privateKeyPem: key, subject: { commonName: "x" }, sans: { uris: ["no scheme"] } })).rejects.toThrow(/not an absolute URI/);
   });
 });
@@ -101,5 +102,27 @@ describe("CSR input limits", () => {
 
   it("says what is wrong with the framing", async () => {
     await expect(parseAndVerifyCsr("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n")).rejects.toThrow(/malformed CSR: .* no END line/);
+  });
+});
+
+describe("external CSRs with names the policy cannot judge", () => {
+  it("refuses an otherName (UPN) SAN", async () => {
+    await withFiles({}, async (path) => {
+      const gen = await openssl("genpkey", "-algorithm", "ed25519", "-out", path("k.pem"));
+      expect(gen.code).toBe(0);
+      const csr = await openssl("req", "-new", "-key", path("k.pem"), "-subj", "/CN=x", "-addext", "subjectAltName=DNS:a.example,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:u@example");
+      expect(csr.code, csr.stderr).toBe(0);
+      await expect(parseAndVerifyCsr(csr.stdout)).rejects.toThrow(/subject alternative names of type upn; only DNS, IP, URI and email names can be judged/);
+    });
+  });
+
+  it("reports a second commonName as an otherAttribute that checkNameEncoding refuses", async () => {
+    await withFiles({}, async (path) => {
+      await openssl("genpkey", "-algorithm", "ed25519", "-out", path("k.pem"));
+      const csr = await openssl("req", "-new", "-key", path("k.pem"), "-subj", "/CN=good.example/CN=evil.example");
+      expect(csr.code, csr.stderr).toBe(0);
+      const info = await parseAndVerifyCsr(csr.stdout);
+      expect(checkNameEncoding(info.subject, info.sans)?.message).toMatch(/subject.otherAttributes\[0\].oid "2.5.4.3": is commonName, which has its own field/);
+    });
   });
 });

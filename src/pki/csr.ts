@@ -1,10 +1,10 @@
 // PKCS#10 certificate signing requests: building ours, and checking ones handed to us.
 import { createPublicKey } from "node:crypto";
-import { csrSubjectName } from "./dn.ts";
+import { csrSubjectName, csrSubjectTyped } from "./dn.ts";
 import { describeKeyObject } from "./keys.ts";
 import type { KeyDescription } from "./keys.ts";
 import { CSR_LIMITS, PemError, pemDecode, pemEncode } from "./pem.ts";
-import { sanExtension, sansFromExtensions } from "./san.ts";
+import { sanExtension, sansFromExtensions, unmodelledSanTypes } from "./san.ts";
 import { importKeyPair } from "./signing-key.ts";
 import { isEmptySubject, subjectFromAttributes, subjectToName } from "./subject.ts";
 import type { SanSpec, SubjectSpec } from "./subject.ts";
@@ -82,6 +82,7 @@ async function verifySignature(csr: x509.Pkcs10CertificateRequest): Promise<bool
 function describeCsr(der: Buffer, csr: x509.Pkcs10CertificateRequest): CsrInfo {
   try {
     const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: "der", type: "spki" });
+    judgeable(der, csr);
     return {
       subject: subjectFromAttributes(csrSubjectName(der).flat()),
       sans: sansFromExtensions(csr.extensions),
@@ -89,6 +90,21 @@ function describeCsr(der: Buffer, csr: x509.Pkcs10CertificateRequest): CsrInfo {
       key: describeKeyObject(publicKey),
     };
   } catch (err) {
+    if (err instanceof CsrError) throw err;
     throw new CsrError(`CSR cannot be used: ${err instanceof Error ? err.message : "unreadable content"}`);
   }
+}
+
+/**
+ * The policy can only judge names SubjectSpec and SanSpec express: a CSR asking for others
+ * (a directoryName or otherName SAN, a subject attribute that is not a string) is refused
+ * rather than signed without them or, by an authority that copies the CSR, with them unjudged.
+ */
+function judgeable(der: Buffer, csr: x509.Pkcs10CertificateRequest): void {
+  const unmodelled = unmodelledSanTypes(csr.extensions);
+  if (unmodelled.length > 0) {
+    throw new CsrError(`the CSR asks for subject alternative names of type ${unmodelled.join(", ")}; only DNS, IP, URI and email names can be judged`);
+  }
+  const notText = csrSubjectTyped(der).flat().find((a) => a.stringType.startsWith("tag "));
+  if (notText) throw new CsrError(`subject attribute ${notText.oid} in the CSR is not a character string`);
 }

@@ -39,11 +39,57 @@ function decode(der: ArrayBuffer | Uint8Array): asn1js.AsnType {
 }
 
 function parseName(name: asn1js.AsnType | undefined): NameAttribute[][] {
+  return parseRdns(name, parseAttribute);
+}
+
+function parseRdns<T>(name: asn1js.AsnType | undefined, attribute: (atv: asn1js.AsnType) => T): T[][] {
   if (!(name instanceof asn1js.Sequence)) throw new Error("invalid DER Name");
   return name.valueBlock.value.map((rdn) => {
     if (!(rdn instanceof asn1js.Set)) throw new Error("invalid DER Name: RDN is not a SET");
-    return rdn.valueBlock.value.map(parseAttribute);
+    return rdn.valueBlock.value.map(attribute);
   });
+}
+
+/** An attribute as written: its ASN.1 type and the exact content octets, not only the text. */
+export interface TypedNameAttribute extends NameAttribute {
+  /** "utf8String", "printableString", "ia5String", "bmpString", ... or "tag N" for anything else. */
+  stringType: string;
+  /** Content octets of the value. */
+  bytes: Buffer;
+}
+
+const UNIVERSAL_STRING_TYPES: Record<number, string> = {
+  12: "utf8String",
+  18: "numericString",
+  19: "printableString",
+  20: "teletexString",
+  22: "ia5String",
+  26: "visibleString",
+  28: "universalString",
+  30: "bmpString",
+};
+
+function parseTypedAttribute(atv: asn1js.AsnType): TypedNameAttribute {
+  const plain = parseAttribute(atv);
+  const value = (atv as asn1js.Sequence).valueBlock.value[1]!;
+  const universal = value.idBlock.tagClass === 1 && !value.idBlock.isConstructed;
+  const stringType = (universal ? UNIVERSAL_STRING_TYPES[value.idBlock.tagNumber] : undefined) ?? `tag ${value.idBlock.tagClass}/${value.idBlock.tagNumber}`;
+  // Primitive string blocks keep their content octets; anything else has none to compare.
+  const bytes = Buffer.from((value.valueBlock as { valueHexView?: Uint8Array }).valueHexView ?? new Uint8Array());
+  return { ...plain, stringType, bytes };
+}
+
+/** A DER Name with each attribute's string type and octets. */
+export function parseNameDerTyped(der: ArrayBuffer | Uint8Array): TypedNameAttribute[][] {
+  return parseRdns(decode(der), parseTypedAttribute);
+}
+
+/** The subject of a certificate with string types and octets, as written. */
+export function certificateSubjectTyped(certDer: ArrayBuffer | Uint8Array): TypedNameAttribute[][] {
+  const tbs = sequenceItems(sequenceItems(decode(certDer), "certificate")[0], "tbsCertificate");
+  const first = tbs[0];
+  const offset = first && first.idBlock.tagClass === 3 && first.idBlock.tagNumber === 0 ? 1 : 0;
+  return parseRdns(tbs[offset + 4], parseTypedAttribute);
 }
 
 function sequenceItems(block: asn1js.AsnType | undefined, what: string): asn1js.AsnType[] {
@@ -67,6 +113,12 @@ export function certificateNames(certDer: ArrayBuffer | Uint8Array): { issuer: N
 export function csrSubjectName(csrDer: ArrayBuffer | Uint8Array): NameAttribute[][] {
   const info = sequenceItems(sequenceItems(decode(csrDer), "CSR")[0], "CertificationRequestInfo");
   return parseName(info[1]);
+}
+
+/** csrSubjectName with string types and octets. */
+export function csrSubjectTyped(csrDer: ArrayBuffer | Uint8Array): TypedNameAttribute[][] {
+  const info = sequenceItems(sequenceItems(decode(csrDer), "CSR")[0], "CertificationRequestInfo");
+  return parseRdns(info[1], parseTypedAttribute);
 }
 
 function parseAttribute(atv: asn1js.AsnType): NameAttribute {

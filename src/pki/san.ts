@@ -1,36 +1,58 @@
-// Subject Alternative Names: validation, the extension, and reading it back. IP addresses are
-// kept in one canonical text form (RFC 5952 for IPv6) so spec and certificate compare equal.
-import { isIP } from "node:net";
+// Subject Alternative Names: the canonical form (one per name, IPs in RFC 5952 text), the
+// extension, and reading it back.
+import { canonicalIpOrSelf } from "./canonical-ip.ts";
+import { checkNameEncoding } from "./name-encoding.ts";
 import type { SanSpec } from "./subject.ts";
 import { x509 } from "./x509.ts";
+
+export { canonicalIp } from "./canonical-ip.ts";
 
 /** SANs with every list present. */
 export type FullSanSpec = Required<SanSpec>;
 
-/** Canonical text of an IP address; throws for anything that is not one. */
-export function canonicalIp(ip: string): string {
-  // A zone ("fe80::1%eth0") is local to a host and has no place in a certificate.
-  const kind = ip.includes("%") ? 0 : isIP(ip);
-  if (kind === 4) return ip;
-  // WHATWG URL serialises IPv6 per RFC 5952: lowercase, longest zero run compressed.
-  if (kind === 6) return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  throw new Error(`"${ip}" is not an IP address`);
+export const SAN_KINDS = ["dnsNames", "ipAddresses", "uris", "emailAddresses"] as const;
+export type SanKind = (typeof SAN_KINDS)[number];
+
+/**
+ * The comparison key of a name: DNS names ignore case; an email address ignores the case of its
+ * domain but not of its local part (RFC 5280 7.5); IPs compare as addresses; URIs as written.
+ */
+export function sanKey(kind: SanKind, value: string): string {
+  if (kind === "dnsNames") return value.toLowerCase();
+  if (kind === "ipAddresses") return canonicalIpOrSelf(value);
+  if (kind === "emailAddresses") {
+    const at = value.lastIndexOf("@");
+    return at < 0 ? value : value.slice(0, at) + value.slice(at).toLowerCase();
+  }
+  return value;
 }
 
-/** Validates SANs and fills in empty lists; IPs come back canonical. */
+/**
+ * The canonical SANs: every list present, IPs in canonical text, and names equal by sanKey
+ * collapsed to their first spelling. Never throws (a value that is not an IP stays as written;
+ * checkNameEncoding refuses it).
+ */
+export function canonicalSans(s: SanSpec): FullSanSpec {
+  const one = (kind: SanKind): string[] => {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const raw of s[kind] ?? []) {
+      const v = kind === "ipAddresses" ? canonicalIpOrSelf(raw) : raw;
+      const key = sanKey(kind, v);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(v);
+    }
+    return out;
+  };
+  return { dnsNames: one("dnsNames"), ipAddresses: one("ipAddresses"), uris: one("uris"), emailAddresses: one("emailAddresses") };
+}
+
+/** The canonical SANs, after refusing (throwing) any name that cannot be written exactly. */
 export function normalizeSans(s: SanSpec): FullSanSpec {
-  const nonEmpty = (list: string[] | undefined, what: string): string[] => {
-    for (const v of list ?? []) if (v.trim() === "") throw new Error(`empty ${what} in SANs`);
-    return [...(list ?? [])];
-  };
-  const uris = nonEmpty(s.uris, "URI");
-  for (const u of uris) if (!URL.canParse(u)) throw new Error(`SAN URI "${u}" is not an absolute URI`);
-  return {
-    dnsNames: nonEmpty(s.dnsNames, "DNS name"),
-    ipAddresses: nonEmpty(s.ipAddresses, "IP address").map(canonicalIp),
-    uris,
-    emailAddresses: nonEmpty(s.emailAddresses, "email address"),
-  };
+  const refusal = checkNameEncoding({}, s);
+  if (refusal) throw new Error(refusal.message);
+  return canonicalSans(s);
 }
 
 export function hasSans(s: SanSpec): boolean {
@@ -57,7 +79,7 @@ export function sansFromExtensions(extensions: readonly x509.Extension[]): FullS
     if (!(ext instanceof x509.SubjectAlternativeNameExtension)) continue;
     for (const name of ext.names.items) {
       if (name.type === "dns") out.dnsNames.push(name.value);
-      else if (name.type === "ip") out.ipAddresses.push(safeCanonicalIp(name.value));
+      else if (name.type === "ip") out.ipAddresses.push(canonicalIpOrSelf(name.value));
       else if (name.type === "url") out.uris.push(name.value);
       else if (name.type === "email") out.emailAddresses.push(name.value);
     }
@@ -65,10 +87,12 @@ export function sansFromExtensions(extensions: readonly x509.Extension[]): FullS
   return out;
 }
 
-function safeCanonicalIp(ip: string): string {
-  try {
-    return canonicalIp(ip);
-  } catch {
-    return ip; // e.g. a malformed length in a foreign certificate: show what is there
-  }
+/** Kinds of SAN present that SanSpec cannot express (directoryName, otherName, registeredID, ...). */
+export function unmodelledSanTypes(extensions: readonly x509.Extension[]): string[] {
+  const types = extensions
+    .filter((ext): ext is x509.SubjectAlternativeNameExtension => ext instanceof x509.SubjectAlternativeNameExtension)
+    .flatMap((ext) => ext.names.items.map((n) => n.type as string))
+    .filter((t) => !["dns", "ip", "url", "email"].includes(t));
+  return [...new Set(types)];
 }
+

@@ -48,10 +48,10 @@ describe("subjectToName", () => {
   });
 
   it.each([
-    [{ countries: ["Brazil"] }, /two-letter/],
+    [{ countries: ["Brazil"] }, /ISO 3166-1 alpha-2/],
     [{ serialNumber: "ação" }, /PrintableString/],
     [{ commonName: "x".repeat(65) }, /longer than 64/],
-    [{ otherAttributes: [{ oid: "not-an-oid", value: "v" }] }, /dotted OID/],
+    [{ otherAttributes: [{ oid: "not-an-oid", value: "v" }] }, /well-formed attribute OID/],
     [{ organizations: [""] }, /empty/],
     [{ otherAttributes: [{ oid: "1.2.840.113549.1.9.1", value: "é@example.com" }] }, /ASCII/],
   ] as [SubjectSpec, RegExp][])("rejects %j", (s, message) => {
@@ -99,5 +99,39 @@ describe("subjectOfCertificate", () => {
       expect(subjectOfCertificate(res.stdout)).toBe(describeSubject({ commonName: "x", organizations: ["Org"], countries: ["BR"] }));
       expect(subjectOfCertificate(res.stdout)).toBe("C=BR,O=Org,CN=x");
     });
+  });
+});
+
+describe("string types and exact encoding", () => {
+  it("writes each known attribute in its standard type, as openssl asn1parse shows", async () => {
+    const key = await generatePrivateKey({ algorithm: "Ed25519" });
+    const subject: SubjectSpec = {
+      commonName: "São",
+      otherAttributes: [
+        { oid: "1.3.6.1.4.1.311.60.2.1.3", value: "BR" },
+        { oid: "1.2.840.113549.1.9.1", value: "ops@example.com" },
+        { oid: "0.9.2342.19200300.100.1.25", value: "example" },
+        { oid: "2.5.4.15", value: "Private Organization" },
+      ],
+    };
+    const csr = await buildCsr({ privateKeyPem: key, subject, sans: {} });
+    await withFiles({ "csr.pem": csr }, async (path) => {
+      const res = await openssl("asn1parse", "-in", path("csr.pem"));
+      expect(res.stdout).toMatch(/jurisdictionCountryName\s*\n.*PRINTABLESTRING\s+:BR/);
+      expect(res.stdout).toMatch(/emailAddress\s*\n.*IA5STRING\s+:ops@example.com/);
+      expect(res.stdout).toMatch(/domainComponent\s*\n.*IA5STRING\s+:example/);
+      expect(res.stdout).toMatch(/businessCategory\s*\n.*UTF8STRING\s+:Private Organization/);
+      expect(res.stdout).toMatch(/commonName\s*\n.*UTF8STRING\s+:São/);
+    });
+  });
+
+  it.each([
+    [{ commonName: "a\u0000b" }, /control character \(U\+0000\)/],
+    [{ commonName: "a\ud800" }, /lone surrogate/],
+    [{ countries: ["br"] }, /write "BR"/],
+    [{ otherAttributes: [{ oid: "2.5.4", value: "v" }] }, /registration arc/],
+    [{ otherAttributes: [{ oid: "1.2.9007199254740993", value: "v" }] }, /well-formed attribute OID/],
+  ] as [SubjectSpec, RegExp][])("refuses to encode %j", (s, message) => {
+    expect(() => subjectToName(s)).toThrow(message);
   });
 });

@@ -87,15 +87,15 @@ const certificateCases: BadCase[] = [
   { name: "jwks alg with a space", kind: "Certificate", spec: cert({ type: "signing", jwks: { enabled: true, alg: "ES 256" } }), path: "spec.jwks.alg", server: PATTERN, zod: "Invalid string" },
   { name: "pkcs12 without password", kind: "Certificate", spec: cert({ keystores: { pkcs12: { create: true } } }), path: "spec.keystores.pkcs12.passwordSecretRef", server: "a PKCS#12 keystore needs passwordSecretRef" },
   { name: "pkcs12 with an external CSR", kind: "Certificate", spec: cert({ csrSecretRef: { name: "csr" }, keystores: { pkcs12: { create: true, passwordSecretRef: { name: "p", key: "password" } } } }), path: "spec.keystores", server: "a PKCS#12 keystore needs the private key" },
-  { name: "three-letter country", kind: "Certificate", spec: cert({ subject: { commonName: "x", countries: ["GBR"] } }), path: "spec.subject.countries[0]", server: PATTERN, zod: "must be a two-letter ISO 3166 country code" },
-  { name: "otherAttributes oid not dotted", kind: "Certificate", spec: cert({ subject: { commonName: "x", otherAttributes: [{ oid: "abc", value: "v" }] } }), path: "spec.subject.otherAttributes[0].oid", server: PATTERN, zod: "must be a dotted OID" },
+  { name: "three-letter country", kind: "Certificate", spec: cert({ subject: { commonName: "x", countries: ["GBR"] } }), path: "spec.subject.countries[0]", server: "Too long", zod: "Too big" },
+  { name: "otherAttributes oid not dotted", kind: "Certificate", spec: cert({ subject: { commonName: "x", otherAttributes: [{ oid: "abc", value: "v" }] } }), path: "spec.subject.otherAttributes[0].oid", server: PATTERN, zod: "must be a dotted attribute OID" },
   { name: "commonName over 64 characters", kind: "Certificate", spec: cert({ subject: { commonName: "c".repeat(65) } }), path: "spec.subject.commonName", server: "Too long", zod: "Too big" },
   { name: "IPv4 octet over 255", kind: "Certificate", spec: cert({ ipAddresses: ["999.1.1.1"] }), path: "spec.ipAddresses[0]", server: "must be an IPv4 or IPv6 address" },
   { name: "IPv4-mapped IPv6 address", kind: "Certificate", spec: cert({ ipAddresses: ["::ffff:10.0.0.1"] }), path: "spec.ipAddresses[0]", server: "must be an IPv4 or IPv6 address" },
-  { name: "dnsName with a space", kind: "Certificate", spec: cert({ dnsNames: ["bad name.example.com"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be a DNS name" },
-  { name: "wildcard not leading", kind: "Certificate", spec: cert({ dnsNames: ["api.*.example.com"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be a DNS name" },
-  { name: "relative URI", kind: "Certificate", spec: cert({ uris: ["/ns/app"] }), path: "spec.uris[0]", server: PATTERN, zod: "must be an absolute URI" },
-  { name: "email without @", kind: "Certificate", spec: cert({ emailAddresses: ["nobody"] }), path: "spec.emailAddresses[0]", server: PATTERN, zod: "must be an email address" },
+  { name: "dnsName with a space", kind: "Certificate", spec: cert({ dnsNames: ["bad name.example.com"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be an ASCII DNS name" },
+  { name: "wildcard not leading", kind: "Certificate", spec: cert({ dnsNames: ["api.*.example.com"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be an ASCII DNS name" },
+  { name: "relative URI", kind: "Certificate", spec: cert({ uris: ["/ns/app"] }), path: "spec.uris[0]", server: PATTERN, zod: "must be an absolute URI of ASCII characters" },
+  { name: "email without @", kind: "Certificate", spec: cert({ emailAddresses: ["nobody"] }), path: "spec.emailAddresses[0]", server: PATTERN, zod: "must be an email address of ASCII characters" },
   { name: "secretName with uppercase", kind: "Certificate", spec: cert({ secretName: "Example-TLS" }), path: "spec.secretName", server: PATTERN, zod: "must be a lowercase DNS-1123 subdomain" },
   { name: "missing secretName", kind: "Certificate", spec: without(cert(), "secretName"), path: "spec.secretName", server: "Required value", zod: "expected string, received undefined" },
   { name: "missing raProfileRef", kind: "Certificate", spec: without(cert(), "raProfileRef"), path: "spec.raProfileRef", server: "Required value", zod: "expected object, received undefined" },
@@ -103,6 +103,44 @@ const certificateCases: BadCase[] = [
   { name: "rotationPolicy Sometimes", kind: "Certificate", spec: cert({ privateKey: { rotationPolicy: "Sometimes" } }), path: "spec.privateKey.rotationPolicy", server: 'Unsupported value: "Sometimes"', zod: "Invalid option" },
   { name: "unknown revocation reason", kind: "Certificate", spec: cert({ revocation: { reason: "stolen" } }), path: "spec.revocation.reason", server: 'Unsupported value: "stolen"', zod: "Invalid option" },
   { name: "empty renewalRequest id", kind: "Certificate", spec: cert({ renewalRequest: { id: "" } }), path: "spec.renewalRequest.id", server: "should be at least 1 chars long", zod: "Too small" },
+];
+
+// Issue 8 part 2: strings the certificate could not carry exactly are refused at apply time.
+const CONTROL = "must not contain control characters";
+const COUNTRY = "must be an upper-case ISO 3166-1 alpha-2 country code such as BR";
+const other = (oid: string, value: string) => cert({ subject: { commonName: "x", otherAttributes: [{ oid, value }] } });
+const nameCases: BadCase[] = [
+  { name: "NUL in commonName", kind: "Certificate", spec: cert({ subject: { commonName: "evil\u0000.example.com" } }), path: "spec.subject.commonName", server: CONTROL },
+  { name: "tab in an organization", kind: "Certificate", spec: cert({ subject: { commonName: "x", organizations: ["ok", "a\tb"] } }), path: "spec.subject.organizations[1]", server: CONTROL },
+  { name: "C1 control in a locality", kind: "Certificate", spec: cert({ subject: { commonName: "x", localities: ["a\u0085b"] } }), path: "spec.subject.localities[0]", server: CONTROL },
+  { name: "bidi override in commonName", kind: "Certificate", spec: cert({ subject: { commonName: "abc\u202egpj.exe" } }), path: "spec.subject.commonName", server: CONTROL },
+  { name: "line separator in uid", kind: "Certificate", spec: cert({ subject: { commonName: "x", uid: "a\u2028b" } }), path: "spec.subject.uid", server: CONTROL },
+  { name: "lowercase country", kind: "Certificate", spec: cert({ subject: { commonName: "x", countries: ["br"] } }), path: "spec.subject.countries[0]", server: COUNTRY },
+  { name: "unassigned country ZZ", kind: "Certificate", spec: cert({ subject: { commonName: "x", countries: ["ZZ"] } }), path: "spec.subject.countries[0]", server: COUNTRY },
+  { name: "UK is not ISO 3166", kind: "Certificate", spec: cert({ subject: { commonName: "x", countries: ["UK"] } }), path: "spec.subject.countries[0]", server: COUNTRY },
+  { name: "serialNumber outside PrintableString", kind: "Certificate", spec: cert({ subject: { commonName: "x", serialNumber: "ação" } }), path: "spec.subject.serialNumber", server: PATTERN, zod: "must be a PrintableString" },
+  { name: "IDN dnsName (U-label)", kind: "Certificate", spec: cert({ dnsNames: ["bücher.example"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "write an IDN as its A-label" },
+  { name: "dnsName label over 63", kind: "Certificate", spec: cert({ dnsNames: [`${"a".repeat(64)}.example`] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be an ASCII DNS name" },
+  { name: "dnsName with NUL", kind: "Certificate", spec: cert({ dnsNames: ["a\u0000.example"] }), path: "spec.dnsNames[0]", server: PATTERN, zod: "must be an ASCII DNS name" },
+  { name: "non-ASCII email local part", kind: "Certificate", spec: cert({ emailAddresses: ["josé@example.com"] }), path: "spec.emailAddresses[0]", server: PATTERN, zod: "must be an email address of ASCII characters" },
+  { name: "email with a no-break space", kind: "Certificate", spec: cert({ emailAddresses: ["a\u00a0b@example.com"] }), path: "spec.emailAddresses[0]", server: PATTERN, zod: "must be an email address of ASCII characters" },
+  { name: "email at an IDN domain", kind: "Certificate", spec: cert({ emailAddresses: ["ops@bücher.example"] }), path: "spec.emailAddresses[0]", server: PATTERN, zod: "must be an email address of ASCII characters" },
+  { name: "non-ASCII URI", kind: "Certificate", spec: cert({ uris: ["https://example.com/ação"] }), path: "spec.uris[0]", server: PATTERN, zod: "must be an absolute URI of ASCII characters" },
+  { name: "URI with a broken %-escape", kind: "Certificate", spec: cert({ uris: ["urn:a%zz"] }), path: "spec.uris[0]", server: PATTERN, zod: "must be an absolute URI of ASCII characters" },
+  { name: "URI with DEL", kind: "Certificate", spec: cert({ uris: ["urn:a\u007fb"] }), path: "spec.uris[0]", server: PATTERN, zod: "must be an absolute URI of ASCII characters" },
+  { name: "otherAttributes bare arc 2.5.4", kind: "Certificate", spec: other("2.5.4", "v"), path: "spec.subject.otherAttributes[0].oid", server: "is a registration arc" },
+  { name: "otherAttributes enterprise arc", kind: "Certificate", spec: other("1.3.6.1.4.1.99999", "v"), path: "spec.subject.otherAttributes[0].oid", server: "is a registration arc" },
+  { name: "otherAttributes two arcs", kind: "Certificate", spec: other("2.5", "v"), path: "spec.subject.otherAttributes[0].oid", server: PATTERN, zod: "must be a dotted attribute OID" },
+  { name: "otherAttributes second arc 40 under 1", kind: "Certificate", spec: other("1.40.1", "v"), path: "spec.subject.otherAttributes[0].oid", server: PATTERN, zod: "must be a dotted attribute OID" },
+  { name: "otherAttributes arc of 10 digits", kind: "Certificate", spec: other("1.2.1234567890", "v"), path: "spec.subject.otherAttributes[0].oid", server: PATTERN, zod: "must be a dotted attribute OID" },
+  { name: "otherAttributes commonName by OID", kind: "Certificate", spec: other("2.5.4.3", "second"), path: "spec.subject.otherAttributes[0].oid", server: "has its own subject field" },
+  { name: "otherAttributes dateOfBirth", kind: "Certificate", spec: other("1.3.6.1.5.5.7.9.1", "19900101000000Z"), path: "spec.subject.otherAttributes[0].oid", server: "not a character string" },
+  { name: "jurisdictionCountryName lowercase", kind: "Certificate", spec: other("1.3.6.1.4.1.311.60.2.1.3", "br"), path: "spec.subject.otherAttributes[0].value", server: COUNTRY },
+  { name: "jurisdictionCountryName a name", kind: "Certificate", spec: other("1.3.6.1.4.1.311.60.2.1.3", "Brazil"), path: "spec.subject.otherAttributes[0].value", server: COUNTRY },
+  { name: "emailAddress attribute non-ASCII", kind: "Certificate", spec: other("1.2.840.113549.1.9.1", "é@example.com"), path: "spec.subject.otherAttributes[0].value", server: "this attribute is an IA5String" },
+  { name: "dnQualifier outside PrintableString", kind: "Certificate", spec: other("2.5.4.46", "a@b"), path: "spec.subject.otherAttributes[0].value", server: "this attribute is a PrintableString" },
+  { name: "domainComponent over 63", kind: "Certificate", spec: other("0.9.2342.19200300.100.1.25", "d".repeat(64)), path: "spec.subject.otherAttributes[0].value", server: "at most 63 characters" },
+  { name: "control character in an otherAttribute", kind: "Certificate", spec: other("1.2.3.4", "a\nb"), path: "spec.subject.otherAttributes[0].value", server: CONTROL },
 ];
 
 const profileCases = (kind: "RAProfile" | "ClusterRAProfile"): BadCase[] => [
@@ -138,6 +176,7 @@ const namespaceSelectorCases: BadCase[] = [
 
 const badCases: BadCase[] = [
   ...certificateCases,
+  ...nameCases,
   ...profileCases("RAProfile"),
   ...profileCases("ClusterRAProfile"),
   ...namespaceSelectorCases,
@@ -145,6 +184,26 @@ const badCases: BadCase[] = [
 
 /** Specs at the edges of what is allowed: both the server and zod must accept them. */
 const edgeCases: { name: string; kind: Kind; spec: Spec }[] = [
+  {
+    name: "non-ASCII DirectoryStrings, XX, jurisdictionC, enterprise OID, mixed-case ASCII names",
+    kind: "Certificate",
+    spec: cert({
+      subject: {
+        commonName: "São Paulo ☃ 日本 🔒",
+        countries: ["BR", "XX"],
+        organizations: ["Acme, Inc. + \"Co\"; <x>"],
+        serialNumber: "IDCBR-12345678000199 (x)",
+        otherAttributes: [
+          { oid: "1.3.6.1.4.1.311.60.2.1.3", value: "BR" },
+          { oid: "1.3.6.1.4.1.99999.1", value: "ünïcödé" },
+          { oid: "0.9.2342.19200300.100.1.25", value: "example" },
+        ],
+      },
+      dnsNames: ["API.Example.com", "*.xn--bcher-kva.example", "_acme.example"],
+      uris: ["spiffe://cluster.local/ns/a/sa/b", "https://example.com/a%C3%A7?x=1#f"],
+      emailAddresses: ["Ops+tag@Example.com", "a.b@c"],
+    }),
+  },
   { name: "IPv6 and IPv4 SANs only", kind: "Certificate", spec: without(cert({ type: "server", ipAddresses: ["10.0.0.1", "fd00::1", "2001:db8::10.1.2.3"] }), "subject") },
   { name: "external CSR server certificate without SANs", kind: "Certificate", spec: without(cert({ type: "server", csrSecretRef: { name: "csr" } }), "subject") },
   { name: "mixed-unit durations", kind: "Certificate", spec: cert({ duration: "1h30m", renewBefore: "45m30s" }) },

@@ -22,6 +22,8 @@ import { buildCsr } from "../../pki/csr.ts";
 import { generatePrivateKey } from "../../pki/keys.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
 import { infeasibility } from "../../policy/feasibility.ts";
+import { ISSUED_CERTIFICATE_MISMATCH, issuedDifferences } from "../../pki/issued-differences.ts";
+import { checkNameEncoding } from "../../pki/name-encoding.ts";
 import { DEFAULT_MAX_ISSUANCES_PER_HOUR, issuanceRate } from "../../policy/issuance-rate.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.ts";
@@ -144,7 +146,9 @@ export class CertificateReconciler implements Reconciler {
       throw e;
     }
     const desired = desiredFrom(cert.spec, profile.spec, csr);
-    const refusal = infeasibility(desired) ?? this.policyRefusal(profile, desired);
+    // Names are checked for what they will be encoded as before the policy judges them, so the
+    // policy never judges a value other than the one the certificate would carry.
+    const refusal = checkNameEncoding(desired.subjectSpec, desired.sans) ?? infeasibility(desired) ?? this.policyRefusal(profile, desired);
     if (refusal) return { result: await this.refuse(ctx, refusal.rule, csr ? `the external CSR: ${refusal.message}` : refusal.message) };
     return { desired, csr };
   }
@@ -260,6 +264,8 @@ export class CertificateReconciler implements Reconciler {
         externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
         signal: ctx.signal,
       });
+      const mismatch = await this.refuseUnjudged(ctx, profile, connector, desired, out.data["tls.crt"]!);
+      if (mismatch) return mismatch;
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]!, caPem: out.data["ca.crt"] });
       const record = this.recordFor(ctx, profile, out.info, desired, current);
       this.signalGuard(ctx);
@@ -274,6 +280,20 @@ export class CertificateReconciler implements Reconciler {
       this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
       return this.authorityFailed(ctx, profile, e, "IssuanceFailed");
     }
+  }
+
+  /**
+   * The certificate the authority returned must carry what the policy judged (exactly, for an
+   * authority that issues exactly what is asked; else every requested name). Otherwise nothing
+   * is stored: the same request would get the same answer, so this waits for a change.
+   */
+  private async refuseUnjudged(ctx: Ctx, profile: ResolvedProfile, connector: Connector, desired: DesiredRequest, certificatePem: string): Promise<ReconcileResult | undefined> {
+    const mode = connector.exactIssuance ? "exact" : "requestedNamesPresent";
+    const mismatch = issuedDifferences({ subject: desired.subjectSpec, sans: desired.sans }, certificatePem, mode);
+    if (mismatch.length === 0) return undefined;
+    this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
+    const message = `the ${connector.type} authority returned a certificate that differs from what ${profile.kind} ${profile.name} judged: ${mismatch.join("; ")}`;
+    return this.refuse(ctx, ISSUED_CERTIFICATE_MISMATCH, message);
   }
 
   /** What the Secret write records about itself, so a crash before the status write loses nothing. */

@@ -58,6 +58,10 @@ describe("decide", () => {
     ["ACME chose its own validity and subject", { ...desired, durationMs: 90 * DAY, subject: "", exactAuthority: false }, good, at(10), "upToDate"],
     ["an authority that added a name", { ...desired, exactAuthority: false }, withSecret({ certificate: { ...good.secret!.certificate!, sans: { dnsNames: ["a.example.com", "extra.example.com"], ipAddresses: [], uris: [], emailAddresses: [] } } }), at(10), "upToDate"],
     ["our CA with an extra name", desired, withSecret({ certificate: { ...good.secret!.certificate!, sans: { dnsNames: ["a.example.com", "extra.example.com"], ipAddresses: [], uris: [], emailAddresses: [] } } }), at(10), "SpecChanged"],
+    ["a duplicate dnsName in the spec (collapsed)", { ...desired, sans: { ...desired.sans, dnsNames: ["a.example.com", "A.EXAMPLE.COM"] } }, good, at(10), "upToDate"],
+    ["the same IP written another way", { ...desired, sans: { ...desired.sans, ipAddresses: ["2001:DB8::1"] } }, withSecret({ certificate: { ...good.secret!.certificate!, sans: { ...good.secret!.certificate!.sans, ipAddresses: ["2001:db8::1"] } } }), at(10), "upToDate"],
+    ["an email domain in another case", { ...desired, sans: { ...desired.sans, emailAddresses: ["ops@EXAMPLE.com"] } }, withSecret({ certificate: { ...good.secret!.certificate!, sans: { ...good.secret!.certificate!.sans, emailAddresses: ["ops@example.com"] } } }), at(10), "upToDate"],
+    ["an email local part in another case (RFC 5280 7.5)", { ...desired, sans: { ...desired.sans, emailAddresses: ["Ops@example.com"] } }, withSecret({ certificate: { ...good.secret!.certificate!, sans: { ...good.secret!.certificate!.sans, emailAddresses: ["ops@example.com"] } } }), at(10), "SpecChanged"],
     ["ACME certificate lacks a requested name", { ...desired, exactAuthority: false, sans: { ...desired.sans, dnsNames: ["b.example.com"] } }, good, at(10), "SpecChanged"],
   ];
   it.each(table)("%s", (_name, d, e, now, want) => {

@@ -4,6 +4,7 @@
 import type { CertificateInfo } from "../../pki/inspect.ts";
 import type { KeySpec } from "../../pki/keys.ts";
 import { computeRenewalTime } from "../../pki/renewal.ts";
+import { SAN_KINDS, sanKey, type SanKind } from "../../pki/san.ts";
 import type { SanSpec } from "../../pki/subject.ts";
 import type { CertificateType } from "../../pki/usages.ts";
 
@@ -142,14 +143,12 @@ function sameKeySpec(a: KeySpec, b: KeySpec): boolean {
   return a.algorithm === b.algorithm && (a.size ?? 0) === (b.size ?? 0);
 }
 
-const SAN_KINDS = ["dnsNames", "ipAddresses", "uris", "emailAddresses"] as const;
-
 export function specDifferences(d: Desired, e: Existing): string[] {
   const c = e.secret?.certificate;
   if (!c) return [];
   const checks: [string, boolean][] = [
     ["subject", d.exactAuthority !== false && c.subjectCanonical !== d.subject],
-    ...SAN_KINDS.map((k): [string, boolean] => [k, !namesFit(c.sans[k], d.sans[k], k === "dnsNames" || k === "emailAddresses", d.exactAuthority !== false)]),
+    ...SAN_KINDS.map((k): [string, boolean] => [k, !namesFit(k, c.sans[k], d.sans[k], d.exactAuthority !== false)]),
     ["type", !e.secret?.usagesMatchType],
     ["duration", d.exactAuthority !== false && c.notAfter.getTime() - c.notBefore.getTime() !== d.durationMs],
     ["privateKey", !d.external && e.secret?.key !== undefined && !sameKeySpec(e.secret.key, d.key)],
@@ -158,8 +157,9 @@ export function specDifferences(d: Desired, e: Existing): string[] {
 }
 
 /** Our CA issues exactly the names asked; another authority may add some (e.g. the CN as a DNS name). */
-function namesFit(have: string[] | undefined, want: string[] | undefined, caseInsensitive: boolean, exact: boolean): boolean {
-  const norm = (xs: string[] | undefined) => [...new Set((xs ?? []).map((x) => (caseInsensitive ? x.toLowerCase() : x)))].sort();
+function namesFit(kind: SanKind, have: string[] | undefined, want: string[] | undefined, exact: boolean): boolean {
+  // The same keys canonicalSans dedupes by, so a spec and its certificate compare equal.
+  const norm = (xs: string[] | undefined) => [...new Set((xs ?? []).map((x) => sanKey(kind, x)))].sort();
   const h = norm(have);
   const w = norm(want);
   return exact ? h.join("\n") === w.join("\n") : w.every((x) => h.includes(x));

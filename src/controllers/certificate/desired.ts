@@ -4,6 +4,7 @@ import { DEFAULT_DURATION, DEFAULT_RENEW_BEFORE, parseDuration } from "../../api
 import type { RAProfileSpec } from "../../api/ra-profile.ts";
 import type { CsrInfo } from "../../pki/csr.ts";
 import type { KeySpec } from "../../pki/keys.ts";
+import { canonicalSans } from "../../pki/san.ts";
 import { describeSubject, type SanSpec, type SubjectSpec } from "../../pki/subject.ts";
 import type { Desired } from "./decide.ts";
 
@@ -47,11 +48,7 @@ function lifetimeOf(spec: CertificateSpec, profile: RAProfileSpec): { durationMs
   };
 }
 
+/** The canonical SANs (pki canonicalSans): duplicates collapsed, IPs canonical, the same form decide compares. */
 export function sansOf(spec: SanSpec): Required<SanSpec> {
-  return {
-    dnsNames: spec.dnsNames ?? [],
-    ipAddresses: spec.ipAddresses ?? [],
-    uris: spec.uris ?? [],
-    emailAddresses: spec.emailAddresses ?? [],
-  };
+  return canonicalSans(spec);
 }
