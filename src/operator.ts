@@ -141,6 +141,10 @@ export function createOperator(o: OperatorOptions): Operator {
   };
 }
 
+function readyOf(o: KubeObject): string | undefined {
+  return (o as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.find((x) => x.type === "Ready")?.status;
+}
+
 function profileKey(p: { kind: string; secretNamespace: string; name: string }): string {
   return p.kind === "RAProfile" ? `${p.secretNamespace}/${p.name}` : p.name;
 }
@@ -229,6 +233,10 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
     onUpdate: (a, b) => {
       if (a.metadata.generation !== b.metadata.generation) {
         c.enqueue(keyOf(b));
+        p.enqueueUsers(p.kind, b.metadata.namespace, b.metadata.name ?? "");
+      } else if (readyOf(a) !== readyOf(b)) {
+        // The authority answered again (or stopped): its Certificates look again, now that the
+        // cache they read the profile from has the new state.
         p.enqueueUsers(p.kind, b.metadata.namespace, b.metadata.name ?? "");
       }
     },

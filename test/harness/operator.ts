@@ -91,6 +91,7 @@ export interface CertStatus {
   renewalTime?: string;
   history?: { serialNumber: string; state: string }[];
   failedIssuanceAttempts?: number;
+  nextRetryTime?: string;
 }
 
 export async function getCert(client: KubeClient, ns: string, name: string): Promise<KubeObject & { status?: CertStatus; spec: Record<string, unknown> }> {

@@ -69,4 +69,31 @@ describe("http connector (CZERTAINLY v2) in the operator", () => {
     await eventually(() => server.revocations.find((x) => x.serialNumber === serial), 10_000, "the server's record");
     expect(server.revocations).toContainEqual({ serialNumber: serial, reason: "cessationOfOperation" });
   });
+
+  it("after an outage the profile turns Ready within one probe interval and the waiting Certificate issues at once, not at its back-off", async () => {
+    server.down = true;
+    await client.create<KubeObject>(CERTIFICATES, {
+      metadata: { name: "during-outage", namespace: ns },
+      spec: { raProfileRef: { name: "czertainly" }, type: "client", secretName: "during-outage-tls", subject: { commonName: "during-outage" }, privateKey: { algorithm: "ECDSA", size: 256 } },
+    } as KubeObject);
+    const failed = await waitNotReady(client, ns, "during-outage");
+    expect(failed.message).toContain("503");
+    // The failure made the profile probe its authority: it reports the outage itself.
+    const profileReady = async () =>
+      ((await client.get<KubeObject & { status?: { conditions?: { type: string; status: string; reason: string }[] } }>(RA_PROFILES, ns, "czertainly")).status?.conditions ?? []).find((c) => c.type === "Ready");
+    await eventually(async () => ((await profileReady())?.status === "False" ? true : undefined), 30_000, "the profile not Ready");
+    // Let the back-off grow: the next retries are 20 s, then 40 s away.
+    for (const attempts of [2, 3]) {
+      const next = Date.parse((await getCert(client, ns, "during-outage")).status!.nextRetryTime!);
+      op.clock.set(new Date(next + 1000));
+      await eventually(async () => ((await getCert(client, ns, "during-outage")).status?.failedIssuanceAttempts === attempts ? true : undefined), 30_000, `attempt ${attempts}`);
+    }
+    const retryAt = Date.parse((await getCert(client, ns, "during-outage")).status!.nextRetryTime!);
+    server.down = false;
+    op.clock.advance(10_000); // one probe interval while failing
+    const c = await waitReady(client, ns, "during-outage");
+    expect((await profileReady())?.status).toBe("True");
+    expect(op.clock.now().getTime()).toBeLessThan(retryAt); // issued before the back-off would have let it
+    expect(c.status?.revision).toBe(1);
+  });
 });

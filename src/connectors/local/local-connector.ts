@@ -153,7 +153,8 @@ export class LocalConnector implements Connector {
     let data = await this.store.read(name);
     if (!data) {
       if (!this.config.generate) {
-        throw new ConnectorError("CANotFound", `CA Secret ${name} does not exist and the profile does not ask to generate one`, false);
+        // Retryable: the Secret may be created at any time, and the profile probes until it is.
+        throw new ConnectorError("CANotFound", `CA Secret ${name} does not exist and the profile does not ask to generate one`, true);
       }
       const created = await createCertificateAuthority({
         commonName: this.config.commonName ?? "certwright local CA",

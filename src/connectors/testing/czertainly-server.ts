@@ -33,6 +33,8 @@ export interface CzertainlyServer {
   issueAttributes: unknown[];
   /** When set, issue answers with this status and a CZERTAINLY validation error body. */
   rejectIssue: { status: number; messages: string[] } | undefined;
+  /** While true every endpoint, /v1/health included, answers 503 (an outage of the CA behind it). */
+  down: boolean;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startCzertainlyServer(opts: CzertainlyServerOptions): Prom
     revocations: [],
     issueAttributes: [],
     rejectIssue: undefined,
+    down: false,
     stop: () => Promise.resolve(),
   };
   const server = createServer((req, res) => {
@@ -61,6 +64,8 @@ export async function startCzertainlyServer(opts: CzertainlyServerOptions): Prom
 
 async function handle(req: IncomingMessage, res: ServerResponse, opts: CzertainlyServerOptions, ca: IssuerMaterial, state: CzertainlyServer): Promise<void> {
   const prefix = `/v2/authorityProvider/authorities/${opts.authorityUuid}/certificates/`;
+  if (state.down) return send(res, 503, { message: "the authority is unavailable" });
+  if (req.method === "GET" && req.url === "/v1/health") return send(res, 200, { status: "ok" });
   if (req.method !== "POST" || !req.url?.startsWith(prefix)) return send(res, 404, { message: `no such endpoint ${req.method} ${req.url}` });
   if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
     // Echoes the header, as careless servers do: the client must not pass it on.
