@@ -30,7 +30,9 @@ export interface OperatorOptions {
   namespace?: string;
   clusterResourceNamespace: string;
   workers?: number;
+  /** With one, every write of o.client passes its fence (KubeRest.fence) and controllers run per term. */
   leaderGate?: LeaderGate;
+  /** Called on each loss of leadership; the manager goes back to candidate by itself. */
   onLeadershipLost?: () => void;
   instance?: string;
 }
@@ -49,6 +51,9 @@ interface RefSpec {
 }
 
 export function createOperator(o: OperatorOptions): Operator {
+  // Events, Secrets, status: every write leaves only while the lease is surely ours.
+  const fence = o.leaderGate?.fence;
+  if (fence) o.client.rest.fence = fence;
   const onError = (err: unknown) => o.log.warn({ err: (err as Error).message }, "watch interrupted; re-listing");
   const scope = { namespace: o.namespace, onError };
   const certificates = new Informer<KubeObject>(o.client, CERTIFICATES, scope);
@@ -79,6 +84,8 @@ export function createOperator(o: OperatorOptions): Operator {
     workers: o.workers ?? 4,
     log: o.log,
     metrics: o.metrics,
+    fence,
+    resync: () => certificates.list().map(keyOf),
     reconciler: new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
@@ -172,6 +179,8 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
     workers: 1,
     log: o.log,
     metrics: o.metrics,
+    fence: o.leaderGate?.fence,
+    resync: () => p.informer.list().map(keyOf),
     reconciler: new ProfileReconciler({
       kind: p.kind, resource: p.kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer: p.informer, client: o.client,
       connectors: p.connectors, clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: p.enqueueUsers, crls: p.crls,

@@ -5,7 +5,10 @@ import { FakeClock } from "./clock.ts";
 import { Controller, TerminalError, type ReconcileContext, type ReconcileResult } from "./controller.ts";
 import { WorkQueue } from "./work-queue.ts";
 
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// Workers yield a turn of the event loop between reconciles: let a few turns pass.
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 type Step = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult> | ReconcileResult;
 
