@@ -309,6 +309,27 @@ describe("LeaderElector", () => {
     expect(a.elector.isLeader()).toBe(true);
   });
 
+  it("an acquire answered only after renewDeadline renews at once before it leads", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    let slow = true;
+    const get = a.store.get.bind(a.store);
+    a.store.get = async (s) => {
+      if (slow) {
+        slow = false;
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 12_000)); // a server just coming back
+      }
+      return get(s);
+    };
+    let ledAt: number | undefined;
+    void a.elector.acquire(new AbortController().signal).then(() => (ledAt = clock.now().getTime()));
+    await advance(clock, 13_000);
+    expect(ledAt).toBe(t0 + 12_000);
+    expect(lease.writes.map((w) => w.at - t0)).toEqual([12_000, 12_000]); // created late, then renewed at once
+    expect(() => a.elector.fence.check()).not.toThrow();
+    expect(a.lost).toEqual([]);
+  });
+
   it("refuses timings where the leader could outlive its lease", () => {
     const { clock, lease } = setup();
     const store = lease.view("a");

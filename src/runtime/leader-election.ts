@@ -116,6 +116,9 @@ export class LeaderElector implements LeaderGate {
           (ok) => {
             if (signal.aborted) {
               if (ok) this.handBack(); // won just as we were told to stop
+            } else if (ok && this.o.clock.now().getTime() - started >= this.o.renewDeadlineMs) {
+              // Won, but the answer took so long that the fence would already be shut: renew at once.
+              attempt();
             } else if (ok) {
               this.becomeLeader(started);
               finish();

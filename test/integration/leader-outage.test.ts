@@ -29,6 +29,7 @@ let apiserver: Managed | undefined;
 let operator: Operator;
 let elector: LeaderElector;
 let losses = 0;
+let capture: ReturnType<typeof captureLogger>;
 
 const cert = (name: string): KubeObject =>
   ({
@@ -49,7 +50,8 @@ beforeAll(async () => {
   apiserver = await startApiServer(info, port, "kube-apiserver-outage");
   await writeKubeconfig(info);
   const client = KubeClient.fromKubeConfig(kubeConfig(info.kubeconfig));
-  const log = captureLogger("info").log;
+  capture = captureLogger("info");
+  const log = capture.log;
   elector = new LeaderElector({ store: new KubeLeaseStore(client, ns, "certwright-controller"), identity: "outage-replica", clock: systemClock, log, ...TIMING });
   elector.onLost(() => losses++);
   operator = createOperator({ client, clock: systemClock, log, metrics: createMetrics(), namespace: ns, clusterResourceNamespace: ns, leaderGate: elector });
@@ -85,6 +87,7 @@ describe("leader election through an API server outage", () => {
     await admin.create(CERTIFICATES, cert("after"));
     await waitReady(admin, ns, "after");
     for (const n of ["before", "during", "after"]) expect((await getCert(admin, ns, n)).status?.revision, n).toBe(1);
+    if (losses !== 1) console.log(capture.lines().filter((l) => /lease|leader|Lost|term/i.test(String(l.msg))).map((l) => `${String(l.time)} ${String(l.msg)} ${String(l.reason ?? l.err ?? "")}`).join("\n"));
     expect(losses).toBe(1);
   });
 });
