@@ -70,6 +70,8 @@ export class KubeRest {
   fence: WriteFence | undefined;
   /** TCP connections opened so far, requests and watches together (tests prove reuse with it). */
   connectionsOpened = 0;
+  /** Requests sent so far (watches included). */
+  requestsSent = 0;
   private connections: Connections | undefined;
 
   constructor(config: KubeConfig, opts: { impersonate?: Impersonation } = {}) {
@@ -109,6 +111,7 @@ export class KubeRest {
     if (write) this.fence?.check();
     const signal = anySignal(opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined, write ? this.fence?.signal : undefined);
     if (write) this.onWrite?.(method, path);
+    this.requestsSent++;
     try {
       return await fetch(url, {
         method,

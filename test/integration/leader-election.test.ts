@@ -11,6 +11,7 @@ import { KubeLeaseStore, type LeaseRecord, type LeaseStore, type StoredLease } f
 import type { KubeObject } from "../../src/kube/objects.ts";
 import { FencedError } from "../../src/kube/fence.ts";
 import { LEASES, SECRETS } from "../../src/kube/resources.ts";
+import { MAX_REQUEST_CONNECTIONS } from "../../src/kube/rest.ts";
 import { captureLogger } from "../../src/observability/log-capture.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { createOperator, type Operator } from "../../src/operator.ts";
@@ -125,6 +126,10 @@ describe("two replicas, one Lease", () => {
     expect(b.secretWrites).toEqual([]);
     expect(b.elector.isLeader()).toBe(false);
     expect(await lease()).toMatchObject({ holderIdentity: "replica-a", leaseTransitions: 0 });
+    // Issue 14: kept-alive connections, not one per request (requests are capped, plus one per watch).
+    expect(a.client.rest.connectionsOpened).toBeLessThanOrEqual(MAX_REQUEST_CONNECTIONS + 5);
+    console.log(`connections: replica a sent ${a.client.rest.requestsSent} requests over ${a.client.rest.connectionsOpened} connections`);
+    expect(a.client.rest.requestsSent).toBeGreaterThan(2 * a.client.rest.connectionsOpened);
   });
 
   it("when the leader stops renewing, it stops at renewDeadline and the other takes over after leaseDuration", async () => {
