@@ -330,6 +330,21 @@ describe("LeaderElector", () => {
     expect(a.lost).toEqual([]);
   });
 
+  it("renews in one round trip (no read) while nobody else writes the Lease", async () => {
+    const { clock, lease, make } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    let reads = 0;
+    const get = a.store.get.bind(a.store);
+    a.store.get = (s) => {
+      reads++;
+      return get(s);
+    };
+    await advance(clock, 10_000);
+    expect(lease.writes.filter((w) => w.who === "a")).toHaveLength(6);
+    expect(reads).toBe(0);
+  });
+
   it("refuses timings where the leader could outlive its lease", () => {
     const { clock, lease } = setup();
     const store = lease.view("a");

@@ -238,6 +238,17 @@ export class LeaderElector implements LeaderGate {
   private async tryAcquireOrRenew(renewOnly: boolean, signal: AbortSignal): Promise<boolean> {
     const { store, identity } = this.o;
     const now = this.o.clock.now();
+    // Fast path, like client-go: the leader renews from the record it last wrote, one round trip
+    // instead of two. A conflict (someone else wrote) or any failure falls back to reading it.
+    const mine = this.observed;
+    if (renewOnly && mine?.record.holderIdentity === identity) {
+      try {
+        this.observe(await store.update({ ...mine.record, leaseDurationSeconds: this.leaseSeconds(), renewTime: now }, mine.version, signal));
+        return true;
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
+    }
     const current = await store.get(signal);
     if (!current) {
       if (renewOnly) return false; // deleted under us: someone else may be creating it
