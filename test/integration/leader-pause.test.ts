@@ -96,7 +96,10 @@ describe("a leader paused past its lease", () => {
     expect(a.count("leading")).toBe(1);
     for (const n of ["c1", "c2", ...batch, "while-paused"]) {
       const c = await getCert(admin, ns, n);
-      expect(c.status?.history?.length, n).toBe(1); // issued once, by one of them
+      // Issued at most once. A Secret the paused leader wrote just before the pause, whose status
+      // write was then fenced, is adopted by the new leader as up to date (no history entry).
+      expect(c.status?.history?.length ?? 0, n).toBeLessThanOrEqual(1);
+      expect(c.status?.revision ?? 0, n).toBeLessThanOrEqual(1);
     }
   });
 });
