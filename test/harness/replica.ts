@@ -24,7 +24,7 @@ const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const client = KubeClient.fromKubeConfig(kc);
 client.rest.onWrite = (verb, path) => report("write", { verb, path });
-const log = createLogger({ level: "warn", name: identity });
+const log = createLogger({ level: process.env.REPLICA_LOG_LEVEL ?? "warn", name: identity } as Parameters<typeof createLogger>[0]);
 const elector = new LeaderElector({ store: new KubeLeaseStore(client, namespace, "certwright-controller"), identity, clock: systemClock, log, ...REPLICA_TIMING });
 const acquire = elector.acquire.bind(elector);
 elector.acquire = (signal) => {

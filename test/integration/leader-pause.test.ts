@@ -85,7 +85,12 @@ describe("a leader paused past its lease", () => {
 
     // a's term ends and its controllers stop (it calls acquire again only after they have):
     // from then on nothing of the old term can write.
-    await eventually(() => (a.count("lost") === 1 && a.count("candidate") === 2 ? true : undefined), 30_000, "a back to candidate");
+    // Until the reconciler passes its signal to reads, a read in flight across the pause can hold
+    // the stop of the old term's controllers up to the read's 30 s timeout (its writes stay fenced).
+    await eventually(() => (a.count("lost") === 1 && a.count("candidate") === 2 ? true : undefined), 60_000, "a back to candidate").catch((e: unknown) => {
+      console.log(a.reports.filter((r) => r.ev !== "write").map((r) => JSON.stringify(r)).join("\n")); // its log lines too
+      throw e;
+    });
     for (const n of ["c1", "c2", ...batch, "while-paused"]) await waitReady(admin, ns, n);
 
     const late = a.reports.filter((r) => r.ev === "write" && r.at > bFirstWrite);
