@@ -75,6 +75,7 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private started = false;
   private stopping: Promise<void> | undefined;
+  private readonly inFlight = new Set<string>();
 
   constructor(opts: ControllerOptions) {
     this.name = opts.name;
@@ -105,6 +106,11 @@ export class Controller {
     this.queue.add(key);
   }
 
+  /** Keys being reconciled right now (the manager names them when a stop takes long). */
+  inFlightKeys(): string[] {
+    return [...this.inFlight];
+  }
+
   /** Stops taking keys and waits for in-flight reconciles to finish. */
   stop(opts: StopOptions = {}): Promise<void> {
     this.queue.shutDown();
@@ -124,9 +130,11 @@ export class Controller {
 
   private async runWorker(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      this.inFlight.add(key);
       try {
         await this.process(key);
       } finally {
+        this.inFlight.delete(key);
         this.queue.done(key);
       }
       // Reconciles that resolve at once (cache hits) would otherwise chain as microtasks and keep

@@ -200,6 +200,33 @@ describe("Manager", () => {
     expect(t.gate.released).toBe(true);
   });
 
+  it("names the reconciles that hold a lost term's stop up, and starts no new term until they end", async () => {
+    const journal: string[] = [];
+    const clock = new FakeClock(new Date(0));
+    const capture = captureLogger();
+    let finish!: () => void;
+    const controller = new Controller({
+      name: "certificate", queue: new WorkQueue({ clock }), log: capture.log, resync: () => ["ns/stuck"],
+      reconciler: { reconcile: () => new Promise((resolve) => (finish = () => resolve({}))) }, // ignores its signal
+    });
+    const gate = new FakeGate(journal);
+    const manager = new Manager({ sources: [], controllers: [controller], log: capture.log, clock, leaderGate: gate });
+    const started = manager.start();
+    await flush();
+    gate.win();
+    await started;
+    await flush();
+    gate.lose();
+    clock.advance(5_000);
+    expect(capture.raw.join("")).toMatch(/Controllers still stopping.*certificate:ns\/stuck|certificate:ns\/stuck.*Controllers still stopping/);
+    expect(gate.acquireCalls).toBe(1); // not a candidate again while a reconcile of the old term runs
+    finish();
+    await flush();
+    expect(gate.acquireCalls).toBe(2);
+    expect(clock.pendingTimers()).toBe(0);
+    await manager.stop();
+  });
+
   it("a new term waits until every source is current again", async () => {
     const t = setup();
     t.keys.add("ns/a");

@@ -6,7 +6,7 @@
 import type { WriteFence } from "../kube/fence.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopOptions } from "./controller.ts";
 import { race, waitUntil } from "./wait.ts";
 
@@ -24,6 +24,8 @@ export interface Startable {
 export interface Runnable {
   start(): void;
   stop(opts?: StopOptions): Promise<void>;
+  readonly name?: string;
+  inFlightKeys?(): string[];
 }
 
 export interface LeaderGate {
@@ -53,6 +55,8 @@ export interface ManagerOptions {
 }
 
 export type ManagerPhase = "new" | "syncing" | "electing" | "running" | "stopping" | "stopped";
+
+const SLOW_STOP_REPORT_MS = 5_000;
 
 interface Term {
   lost: boolean;
@@ -184,8 +188,29 @@ export class Manager {
   }
 
   private stopControllers(opts: StopOptions): Promise<void> {
-    this.controllersStopped ??= Promise.all(this.opts.controllers.map((c) => c.stop(opts))).then(() => undefined);
-    return this.controllersStopped;
+    if (this.controllersStopped) return this.controllersStopped;
+    const stopping = Promise.all(this.opts.controllers.map((c) => c.stop(opts))).then(() => undefined);
+    this.controllersStopped = stopping;
+    this.reportSlowStop(stopping);
+    return stopping;
+  }
+
+  // A reconcile that ignores its signal holds the next term back: say which, every few seconds.
+  private reportSlowStop(stopping: Promise<void>): void {
+    const { clock } = this.opts;
+    let done = false;
+    let timer: TimerHandle | undefined;
+    const warn = (): void => {
+      if (done) return;
+      const inFlight = this.opts.controllers.flatMap((c) => (c.inFlightKeys?.() ?? []).map((k) => `${c.name ?? "?"}:${k}`));
+      this.log.warn({ inFlight }, "Controllers still stopping");
+      timer = clock.setTimeout(warn, SLOW_STOP_REPORT_MS);
+    };
+    timer = clock.setTimeout(warn, SLOW_STOP_REPORT_MS);
+    void stopping.finally(() => {
+      done = true;
+      if (timer) clock.clearTimeout(timer);
+    });
   }
 
   private async untilSourcesCurrent(term: Term): Promise<void> {
