@@ -55,6 +55,8 @@ interface Connections {
   staticHeaders: Record<string, string>;
 }
 
+// HTTP/1.1 (allowH2: false): a replica paused past its lease (SIGSTOP) sometimes hung for good on
+// resume over undici's HTTP/2 sessions; plain kept-alive HTTP/1.1 connections did not.
 // Like client-go and client-node: TCP keep-alive probes start after 30 s of silence.
 const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelay: 30_000 };
 /** Connections per API server for requests; more concurrent requests wait for one (watches are not capped). */
@@ -173,8 +175,8 @@ export class KubeRest {
     const make = (connections: number | null): Dispatcher => {
       // Proxies and SOCKS: client-node knows how; it is still built once, not per request.
       const d = kind.type === "agent" || kind.type === "none"
-        ? new Agent({ connections, connect: { ...(kind.type === "agent" ? kind.connect : {}), ...KEEP_ALIVE } })
-        : (kc.createDispatcher(cluster, material) ?? new Agent({ connections, connect: KEEP_ALIVE }));
+        ? new Agent({ connections, allowH2: false, connect: { ...(kind.type === "agent" ? kind.connect : {}), ...KEEP_ALIVE } })
+        : (kc.createDispatcher(cluster, material) ?? new Agent({ connections, allowH2: false, connect: KEEP_ALIVE }));
       d.on("connect", () => this.connectionsOpened++);
       return d;
     };

@@ -22,6 +22,7 @@ interface Replica {
   name: string;
   proc: ChildProcess;
   reports: Report[];
+  stderr: string[];
   count(ev: Report["ev"]): number;
 }
 
@@ -31,12 +32,14 @@ const replicas: Replica[] = [];
 
 function startReplica(name: string): Replica {
   const script = fileURLToPath(new URL("../harness/replica.ts", import.meta.url));
-  const proc = spawn(process.execPath, [script, inject("controlPlane").kubeconfig, ns, name], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [script, inject("controlPlane").kubeconfig, ns, name], { stdio: ["ignore", "pipe", "pipe"] });
   const reports: Report[] = [];
+  const stderr: string[] = [];
+  proc.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
   createInterface({ input: proc.stdout }).on("line", (line) => {
     if (line.startsWith("{")) reports.push(JSON.parse(line) as Report);
   });
-  const r = { name, proc, reports, count: (ev: Report["ev"]) => reports.filter((x) => x.ev === ev).length };
+  const r = { name, proc, reports, stderr, count: (ev: Report["ev"]) => reports.filter((x) => x.ev === ev).length };
   replicas.push(r);
   return r;
 }
@@ -89,6 +92,7 @@ describe("a leader paused past its lease", () => {
     // the stop of the old term's controllers up to the read's 30 s timeout (its writes stay fenced).
     await eventually(() => (a.count("lost") === 1 && a.count("candidate") === 2 ? true : undefined), 60_000, "a back to candidate").catch((e: unknown) => {
       console.log(a.reports.filter((r) => r.ev !== "write").map((r) => JSON.stringify(r)).join("\n")); // its log lines too
+      console.log(`a: exit ${a.proc.exitCode} signal ${a.proc.signalCode}; stderr: ${a.stderr.join("")}`);
       throw e;
     });
     for (const n of ["c1", "c2", ...batch, "while-paused"]) await waitReady(admin, ns, n);
