@@ -35,7 +35,7 @@ function startReplica(name: string): Replica {
   const proc = spawn(process.execPath, [script, inject("controlPlane").kubeconfig, ns, name], { stdio: ["ignore", "pipe", "pipe"] });
   const reports: Report[] = [];
   const stderr: string[] = [];
-  proc.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  proc.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
   createInterface({ input: proc.stdout }).on("line", (line) => {
     if (line.startsWith("{")) reports.push(JSON.parse(line) as Report);
   });
