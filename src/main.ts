@@ -7,6 +7,7 @@ import { KubeClient } from "./kube/client.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { createLogger } from "./observability/logger.ts";
+import { monitorEventLoop } from "./observability/event-loop.ts";
 import { startHealthServer } from "./observability/http-server.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createOperator } from "./operator.ts";
@@ -21,8 +22,10 @@ async function main(): Promise<void> {
   else kc.loadFromDefault();
   const client = KubeClient.fromKubeConfig(kc);
   const metrics = createMetrics({ defaultMetrics: true });
+  const loop = monitorEventLoop(metrics.registry);
   client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: resourceOfPath(path) });
   // Unique per process, like controller-runtime: a restarted container must not pass for its predecessor.
+  // The Lease store talks over connections of its own; createOperator installs the elector's fence on client.
   const leaderGate = config.leaderElect
     ? new LeaderElector({
         store: new KubeLeaseStore(client, config.leaderElectionNamespace, config.leaderElectionId),
@@ -41,10 +44,8 @@ async function main(): Promise<void> {
     workers: config.workers,
     instance: hostname(),
     leaderGate,
-    onLeadershipLost: () => {
-      log.error("lost leadership; exiting");
-      process.exit(1);
-    },
+    // No exit: the manager has stopped the controllers and competes for the Lease again.
+    onLeadershipLost: () => log.warn("lost leadership; controllers stopped, back to candidate"),
   });
   const health = await startHealthServer({
     port: config.metricsPort,
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
     void operator
       .stop()
       .then(() => health.close())
+      .then(() => {
+        loop.stop();
+        return client.rest.close();
+      })
       .then(() => process.exit(0));
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -32,7 +32,9 @@ export interface OperatorOptions {
   namespace?: string;
   clusterResourceNamespace: string;
   workers?: number;
+  /** With one, every write of o.client passes its fence (KubeRest.fence) and controllers run per term. */
   leaderGate?: LeaderGate;
+  /** Called on each loss of leadership; the manager goes back to candidate by itself. */
   onLeadershipLost?: () => void;
   instance?: string;
   /** What every connector is built with, e.g. an HTTP client factory (tests). */
@@ -57,6 +59,9 @@ interface RefSpec {
 }
 
 export function createOperator(o: OperatorOptions): Operator {
+  // Events, Secrets, status: every write leaves only while the lease is surely ours.
+  const fence = o.leaderGate?.fence;
+  if (fence) o.client.rest.fence = fence;
   const onError = (err: unknown) => o.log.warn({ err: (err as Error).message }, "watch interrupted; re-listing");
   const scope = { namespace: o.namespace, onError };
   const certificates = new Informer<KubeObject>(o.client, CERTIFICATES, scope);
@@ -88,6 +93,8 @@ export function createOperator(o: OperatorOptions): Operator {
     workers: o.workers ?? 4,
     log: o.log,
     metrics: o.metrics,
+    fence,
+    resync: () => certificates.list().map(keyOf),
     reconciler: counted(reconciled, new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
       directory: certificateDirectory({
@@ -222,6 +229,8 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
     workers: 1,
     log: o.log,
     metrics: o.metrics,
+    fence: o.leaderGate?.fence,
+    resync: () => p.informer.list().map(keyOf),
     reconciler: new ProfileReconciler({
       kind: p.kind, resource: p.kind === "RAProfile" ? RA_PROFILES : CLUSTER_RA_PROFILES, informer: p.informer, client: o.client,
       connectors: p.connectors, clock: o.clock, clusterResourceNamespace: o.clusterResourceNamespace, onProfileChanged: p.enqueueUsers, crls: p.crls,

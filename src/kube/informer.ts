@@ -42,6 +42,9 @@ export class Informer<T extends KubeObject> {
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private readonly syncWaiters: (() => void)[] = [];
+  /** Listed since the last connection error: the cache reflects the server (up to watch latency). */
+  private current = false;
+  private readonly currentWaiters: (() => void)[] = [];
   /** How many times the informer listed; tests read it to prove a re-list happened. */
   listCount = 0;
 
@@ -73,6 +76,12 @@ export class Informer<T extends KubeObject> {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
+  /** Resolves once the informer has listed since its last connection error (a new leader term waits for it). */
+  waitUntilCurrent(): Promise<void> {
+    if (this.current) return Promise.resolve();
+    return new Promise((resolve) => this.currentWaiters.push(resolve));
+  }
+
   start(): Promise<void> {
     this.stopped = false;
     this.loop = this.run();
@@ -98,6 +107,7 @@ export class Informer<T extends KubeObject> {
         if (end === "gone") needList = true;
       } catch (err) {
         if (this.stopped) break;
+        this.current = false;
         this.opts.onError?.(err);
         // A failed connection may have missed events: re-list once the server answers again.
         needList = true;
@@ -128,6 +138,8 @@ export class Informer<T extends KubeObject> {
       this.synced = true;
       this.syncWaiters.splice(0).forEach((w) => w());
     }
+    this.current = true;
+    this.currentWaiters.splice(0).forEach((w) => w());
   }
 
   private upsert(obj: T): void {

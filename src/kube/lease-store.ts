@@ -1,6 +1,9 @@
 // One coordination.k8s.io/v1 Lease, read and written with optimistic concurrency, for leader
 // election. The elector sees plain Dates; V1MicroTime (microsecond precision) stays down here.
+// Its requests go over connections of their own, unfenced: renewals never queue behind
+// reconcile traffic, and the fence never stops the leader from renewing.
 import type { KubeClient } from "./client.ts";
+import type { KubeRest } from "./rest.ts";
 import type { KubeObject } from "./objects.ts";
 import { apiVersionOf, collectionPath, LEASES, objectPath } from "./resources.ts";
 import { isNotFound } from "./errors.ts";
@@ -82,12 +85,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 export class KubeLeaseStore implements LeaseStore {
   readonly description: string;
-  private readonly client: KubeClient;
+  private readonly rest: KubeRest;
   private readonly namespace: string;
   private readonly name: string;
 
   constructor(client: KubeClient, namespace: string, name: string) {
-    this.client = client;
+    this.rest = client.rest.dedicated();
     this.namespace = namespace;
     this.name = name;
     this.description = `${namespace}/${name}`;
@@ -95,7 +98,7 @@ export class KubeLeaseStore implements LeaseStore {
 
   async get(signal?: AbortSignal): Promise<StoredLease | undefined> {
     try {
-      const o = await this.client.rest.request<LeaseObject>("GET", objectPath(LEASES, this.namespace, this.name), {
+      const o = await this.rest.request<LeaseObject>("GET", objectPath(LEASES, this.namespace, this.name), {
         signal, timeoutMs: REQUEST_TIMEOUT_MS,
       });
       return fromObject(o);
@@ -109,7 +112,7 @@ export class KubeLeaseStore implements LeaseStore {
     const body: LeaseObject = {
       apiVersion: apiVersionOf(LEASES), kind: LEASES.kind, metadata: { name: this.name, namespace: this.namespace }, spec: toSpec(record),
     };
-    const o = await this.client.rest.request<LeaseObject>("POST", collectionPath(LEASES, this.namespace), {
+    const o = await this.rest.request<LeaseObject>("POST", collectionPath(LEASES, this.namespace), {
       body, signal, timeoutMs: REQUEST_TIMEOUT_MS,
     });
     return fromObject(o);
@@ -122,7 +125,7 @@ export class KubeLeaseStore implements LeaseStore {
       metadata: { name: this.name, namespace: this.namespace, resourceVersion: version },
       spec: toSpec(record),
     };
-    const o = await this.client.rest.request<LeaseObject>("PUT", objectPath(LEASES, this.namespace, this.name), {
+    const o = await this.rest.request<LeaseObject>("PUT", objectPath(LEASES, this.namespace, this.name), {
       body, signal, timeoutMs: REQUEST_TIMEOUT_MS,
     });
     return fromObject(o);

@@ -1,8 +1,13 @@
 // Thin REST transport over the API server. Authentication and TLS come from client-node's
 // KubeConfig (kubeconfig files, in-cluster tokens, exec plugins); we only shape requests.
-import { RequestContext, type HttpMethod, type KubeConfig } from "@kubernetes/client-node";
-import { fetch } from "undici";
+// Connections are kept alive and reused: one undici Agent for requests and one for watches per
+// KubeRest (client-node's applySecurityAuthentication would build a new Agent, so a new TCP+TLS
+// connection, for every request). Writes pass the fence, when one is set, right before they leave.
+import type { ConnectionOptions } from "node:tls";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Agent, fetch, type Dispatcher } from "undici";
 import { errorFromResponse, KubeApiError } from "./errors.ts";
+import { FencedError, isFenced, type WriteFence } from "./fence.ts";
 
 export type PatchType = "merge" | "apply" | "json";
 
@@ -31,17 +36,62 @@ export interface Impersonation {
   groups?: string[];
 }
 
+/** What the KubeConfig fills in: TLS material and static headers (impersonation from the kubeconfig). */
+interface HttpsOptions extends ConnectionOptions {
+  headers?: Record<string, string>;
+}
+
+// Members client-node has but does not declare public; they are what applySecurityAuthentication runs.
+interface KubeConfigInternals {
+  applyHTTPSOptions(opts: HttpsOptions): void;
+  applyAuthorizationHeader(opts: HttpsOptions): Promise<void>;
+  createDispatcher(cluster: unknown, agentOptions: HttpsOptions): Dispatcher | undefined;
+}
+
+interface Connections {
+  requests: Dispatcher;
+  watches: Dispatcher;
+  closeAll(): Promise<void>;
+  staticHeaders: Record<string, string>;
+}
+
+// HTTP/1.1 (allowH2: false): a replica paused past its lease (SIGSTOP) sometimes hung for good on
+// resume over undici's HTTP/2 sessions; plain kept-alive HTTP/1.1 connections did not.
+// Like client-go and client-node: TCP keep-alive probes start after 30 s of silence.
+const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelay: 30_000 };
+/** Connections per API server for requests; more concurrent requests wait for one (watches are not capped). */
+export const MAX_REQUEST_CONNECTIONS = 8;
+
 export class KubeRest {
   readonly config: KubeConfig;
-  /** Counts writes (POST/PUT/PATCH/DELETE) so benchmarks can report API writes per issuance. */
+  /** Counts writes (POST/PUT/PATCH/DELETE) actually sent, so benchmarks can report API writes per issuance. */
   onWrite: ((verb: string, path: string) => void) | undefined;
   /** Act as another user (RBAC tests run the operator as its ServiceAccount this way). */
   readonly impersonate: Impersonation | undefined;
+  /** When set (leader election on), every write must pass it immediately before it is sent. */
+  fence: WriteFence | undefined;
+  /** TCP connections opened so far, requests and watches together (tests prove reuse with it). */
+  connectionsOpened = 0;
+  /** Requests sent so far (watches included). */
+  requestsSent = 0;
+  private connections: Connections | undefined;
 
   constructor(config: KubeConfig, opts: { impersonate?: Impersonation } = {}) {
     if ((opts.impersonate?.groups?.length ?? 0) > 1) throw new Error("impersonate at most one group (see Impersonation.groups)");
     this.config = config;
     this.impersonate = opts.impersonate;
+  }
+
+  /** Same server and user over connections of its own, with no fence (the Lease's own requests). */
+  dedicated(): KubeRest {
+    return new KubeRest(this.config, { impersonate: this.impersonate });
+  }
+
+  /** Closes the kept-alive connections; a later request opens new ones. */
+  async close(): Promise<void> {
+    const c = this.connections;
+    this.connections = undefined;
+    await c?.closeAll();
   }
 
   url(path: string, query?: RequestOptions["query"]): URL {
@@ -55,31 +105,28 @@ export class KubeRest {
   /** Sends a request and returns the raw response; the caller owns the body. */
   async send(method: string, path: string, opts: RequestOptions = {}) {
     const url = this.url(path, opts.query);
-    const ctx = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as unknown as Record<string, string>;
-    headers.accept = "application/json";
-    if (this.impersonate) {
-      headers["impersonate-user"] = this.impersonate.user;
-      const group = this.impersonate.groups?.[0];
-      if (group) headers["impersonate-group"] = group;
+    const conns = this.connect();
+    const headers = await this.headersFor(conns, opts);
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const write = method !== "GET";
+    // The last await is behind us: from here to the socket only the dispatcher's own check remains.
+    if (write) this.fence?.check();
+    const signal = anySignal(opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined, write ? this.fence?.signal : undefined);
+    if (write) this.onWrite?.(method, path);
+    this.requestsSent++;
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        body,
+        dispatcher: opts.query?.watch === true ? conns.watches : conns.requests,
+        signal,
+      });
+    } catch (e) {
+      // undici wraps what the dispatcher threw: hand the caller the FencedError itself.
+      if (isFenced(e)) throw e instanceof FencedError ? e : (e as Error).cause;
+      throw e;
     }
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      headers["content-type"] = opts.patchType ? CONTENT_TYPES[opts.patchType] : "application/json";
-      body = JSON.stringify(opts.body);
-    }
-    if (method !== "GET") this.onWrite?.(method, path);
-    const signals = [opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    return fetch(url, {
-      method,
-      headers,
-      body,
-      dispatcher: ctx.getDispatcher() as never,
-      signal: signals.length ? AbortSignal.any(signals) : undefined,
-    });
   }
 
   /** Sends a request and decodes the JSON answer, turning non-2xx into KubeApiError. */
@@ -95,4 +142,67 @@ export class KubeRest {
     if (!res.ok) throw errorFromResponse(res.status, json);
     return json as T;
   }
+
+  private async headersFor(conns: Connections, opts: RequestOptions): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { ...conns.staticHeaders, ...(await this.authHeaders()), accept: "application/json" };
+    if (this.impersonate) {
+      headers["impersonate-user"] = this.impersonate.user;
+      const group = this.impersonate.groups?.[0];
+      if (group) headers["impersonate-group"] = group;
+    }
+    if (opts.body !== undefined) headers["content-type"] = opts.patchType ? CONTENT_TYPES[opts.patchType] : "application/json";
+    return headers;
+  }
+
+  // Per request: tokens may rotate (in-cluster token files are re-read every minute, exec plugins re-run on expiry).
+  private async authHeaders(): Promise<Record<string, string>> {
+    const opts: HttpsOptions = { headers: {} };
+    await (this.config as unknown as KubeConfigInternals).applyAuthorizationHeader(opts);
+    const user = this.config.getCurrentUser();
+    if (user?.username) opts.headers!.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
+    return lowerCaseKeys(opts.headers ?? {});
+  }
+
+  /** Builds the two dispatchers once, from the kubeconfig's TLS material (read once, not per request). */
+  private connect(): Connections {
+    if (this.connections) return this.connections;
+    const kc = this.config as unknown as KubeConfigInternals;
+    const tls: HttpsOptions = {};
+    kc.applyHTTPSOptions(tls);
+    const { headers, ...material } = tls;
+    const cluster = this.config.getCurrentCluster();
+    const kind = this.config.createDispatcherOptions(cluster, material);
+    const make = (connections: number | null): Dispatcher => {
+      // Proxies and SOCKS: client-node knows how; it is still built once, not per request.
+      const d = kind.type === "agent" || kind.type === "none"
+        ? new Agent({ connections, allowH2: false, connect: { ...(kind.type === "agent" ? kind.connect : {}), ...KEEP_ALIVE } })
+        : (kc.createDispatcher(cluster, material) ?? new Agent({ connections, allowH2: false, connect: KEEP_ALIVE }));
+      d.on("connect", () => this.connectionsOpened++);
+      return d;
+    };
+    const requests = make(MAX_REQUEST_CONNECTIONS);
+    const watches = make(null);
+    const fenced = requests.compose((dispatch) => (o, handler) => {
+      if (o.method !== "GET") this.fence?.check();
+      return dispatch(o, handler);
+    });
+    this.connections = {
+      requests: fenced,
+      watches,
+      staticHeaders: lowerCaseKeys(headers ?? {}),
+      closeAll: async () => {
+        await Promise.all([requests.close(), watches.close()]);
+      },
+    };
+    return this.connections;
+  }
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  return live.length > 1 ? AbortSignal.any(live) : live[0];
+}
+
+function lowerCaseKeys(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
 }

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { captureLogger } from "../observability/log-capture.ts";
+import { FencedError } from "../kube/fence.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { FakeClock } from "./clock.ts";
 import { Controller, TerminalError, type ReconcileContext, type ReconcileResult } from "./controller.ts";
 import { WorkQueue } from "./work-queue.ts";
 
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// Workers yield a turn of the event loop between reconciles: let a few turns pass.
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 type Step = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult> | ReconcileResult;
 
@@ -181,6 +185,67 @@ describe("Controller", () => {
     expect(signal?.aborted).toBe(false);
     await t.controller.stop({ abort: true });
     expect(signal?.aborted).toBe(true);
+  });
+
+  it("gives timers and I/O a turn between reconciles that never wait (the Lease renewal must not starve)", async () => {
+    let done = 0;
+    const t = setup(() => {
+      done++;
+      return {}; // resolves at once, like a reconcile served from caches
+    });
+    for (let i = 0; i < 100; i++) t.controller.enqueue(`ns/c${i}`);
+    let doneWhenLoopRan: number | undefined;
+    setImmediate(() => (doneWhenLoopRan = done));
+    t.controller.start();
+    while (done < 100) await flush();
+    // Without the yield all 100 would finish before the loop runs anything else.
+    expect(doneWhenLoopRan).toBeLessThanOrEqual(2 * 2); // a couple per worker
+    await t.controller.stop();
+  });
+
+  it("can be started again after stop: a new signal, the resync keys queued", async () => {
+    const signals: AbortSignal[] = [];
+    const keys = ["ns/a", "ns/b"];
+    const clock = new FakeClock(new Date(0));
+    const queue = new WorkQueue({ clock });
+    const seen: string[] = [];
+    const controller = new Controller({
+      name: "certificate", queue, log: captureLogger().log, resync: () => keys,
+      reconciler: { reconcile: (key, ctx) => (seen.push(key), signals.push(ctx.signal), Promise.resolve({})) },
+    });
+    controller.start();
+    await flush();
+    await controller.stop({ abort: true });
+    controller.enqueue("ns/c"); // dropped: the queue is shut down
+    keys.push("ns/c");
+    controller.start();
+    await flush();
+    expect(seen.sort()).toEqual(["ns/a", "ns/a", "ns/b", "ns/b", "ns/c"]);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(signals.at(-1)!.aborted).toBe(false);
+    await controller.stop();
+  });
+
+  it("starts no reconcile while the fence is shut, and counts it as aborted", async () => {
+    let open = false;
+    const fence = { check: () => { if (!open) throw new FencedError("not the leader"); }, signal: undefined };
+    const clock = new FakeClock(new Date(0));
+    const metrics = createMetrics();
+    const seen: string[] = [];
+    const controller = new Controller({
+      name: "certificate", queue: new WorkQueue({ clock }), log: captureLogger().log, metrics, fence,
+      reconciler: { reconcile: (key) => (seen.push(key), Promise.resolve({})) },
+    });
+    controller.start();
+    controller.enqueue("ns/a");
+    await flush();
+    expect(seen).toEqual([]);
+    expect(await metrics.registry.metrics()).toContain('certwright_controller_reconcile_total{controller="certificate",result="aborted"} 1');
+    open = true;
+    controller.enqueue("ns/a");
+    await flush();
+    expect(seen).toEqual(["ns/a"]);
+    await controller.stop();
   });
 
   it("counts reconciles by result", async () => {

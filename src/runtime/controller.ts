@@ -1,7 +1,11 @@
 // The controller loop: N workers take keys from the queue and reconcile them, one worker per key.
 // Success forgets the back-off (and requeues when asked), an Error retries with back-off,
 // a TerminalError waits until the object changes (a new enqueue from the informer).
+// A controller can be stopped and started again (one run per term of leadership); each start
+// queues the keys of resync() so nothing dropped while stopped is forgotten.
 import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { isFenced, type WriteFence } from "../kube/fence.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { splitKey } from "./keys.ts";
@@ -20,15 +24,23 @@ export interface ReconcileResult {
 export interface ReconcileContext {
   reconcileID: string;
   log: Logger;
-  /** Aborted when the controller must stop at once (lost leadership): make no more writes. */
+  /**
+   * Aborted when the controller must stop at once (lost leadership): make no more writes.
+   * Pass it to every KubeClient call (client.withSignal(signal)) and every connector call.
+   */
   signal: AbortSignal;
+  /**
+   * Throws (FencedError) unless this replica surely still holds the lease. API writes are checked
+   * by the transport; call this right before side effects elsewhere (a connector's issue or revoke).
+   */
+  assertLeader(): void;
 }
 
 export interface Reconciler {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult>;
 }
 
-export type ReconcileOutcome = "success" | "requeue_after" | "error" | "terminal_error";
+export type ReconcileOutcome = "success" | "requeue_after" | "error" | "terminal_error" | "aborted";
 
 export type ControllerMetrics = Pick<Metrics, "reconcileTotal" | "reconcileErrors" | "reconcileDuration">;
 
@@ -39,6 +51,10 @@ export interface ControllerOptions {
   workers?: number;
   log: Logger;
   metrics?: ControllerMetrics;
+  /** Keys to look at on every start (all objects of the informer): the queue drops its keys on stop. */
+  resync?: () => Iterable<string>;
+  /** The leader's write fence: no reconcile starts while it is shut. */
+  fence?: WriteFence;
 }
 
 export interface StopOptions {
@@ -53,9 +69,13 @@ export class Controller {
   private readonly workerCount: number;
   private readonly log: Logger;
   private readonly metrics: ControllerMetrics | undefined;
-  private readonly abort = new AbortController();
+  private readonly resync: (() => Iterable<string>) | undefined;
+  private readonly fence: WriteFence | undefined;
+  private abort = new AbortController();
   private workers: Promise<void>[] = [];
   private started = false;
+  private stopping: Promise<void> | undefined;
+  private readonly inFlight = new Set<string>();
 
   constructor(opts: ControllerOptions) {
     this.name = opts.name;
@@ -64,11 +84,20 @@ export class Controller {
     this.workerCount = Math.max(1, opts.workers ?? 2);
     this.log = opts.log.child({ controller: opts.name });
     this.metrics = opts.metrics;
+    this.resync = opts.resync;
+    this.fence = opts.fence;
   }
 
+  /** Starts the workers; after stop() has finished, starts a new run. */
   start(): void {
     if (this.started) return;
+    if (this.stopping) throw new Error(`controller ${this.name} is still stopping`);
     this.started = true;
+    if (this.queue.isShuttingDown()) {
+      this.queue.restart();
+      this.abort = new AbortController();
+    }
+    for (const key of this.resync?.() ?? []) this.queue.add(key);
     this.log.info({ workers: this.workerCount }, "Starting workers");
     for (let i = 0; i < this.workerCount; i++) this.workers.push(this.runWorker());
   }
@@ -77,34 +106,59 @@ export class Controller {
     this.queue.add(key);
   }
 
+  /** Keys being reconciled right now (the manager names them when a stop takes long). */
+  inFlightKeys(): string[] {
+    return [...this.inFlight];
+  }
+
   /** Stops taking keys and waits for in-flight reconciles to finish. */
-  async stop(opts: StopOptions = {}): Promise<void> {
+  stop(opts: StopOptions = {}): Promise<void> {
     this.queue.shutDown();
     if (opts.abort) this.abort.abort(new Error(`controller ${this.name} stopped`));
+    this.stopping ??= this.finishStop();
+    return this.stopping;
+  }
+
+  private async finishStop(): Promise<void> {
     await Promise.all(this.workers);
-    if (this.started) this.log.info("Stopped workers");
+    this.workers = [];
+    this.stopping = undefined;
+    if (!this.started) return;
+    this.started = false;
+    this.log.info("Stopped workers");
   }
 
   private async runWorker(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      this.inFlight.add(key);
       try {
         await this.process(key);
       } finally {
+        this.inFlight.delete(key);
         this.queue.done(key);
       }
+      // Reconciles that resolve at once (cache hits) would otherwise chain as microtasks and keep
+      // timers (the lease renewal) and I/O waiting until the whole queue is drained.
+      await nextTurn();
     }
   }
 
   private async process(key: string): Promise<void> {
     const reconcileID = randomUUID();
     const log = this.log.child({ ...splitKey(key), reconcileID });
+    const signal = this.abort.signal;
+    const assertLeader = (): void => {
+      signal.throwIfAborted();
+      this.fence?.check();
+    };
     const endTimer = this.metrics?.reconcileDuration.startTimer({ controller: this.name });
     let outcome: ReconcileOutcome;
     try {
-      const result = await this.reconciler.reconcile(key, { reconcileID, log, signal: this.abort.signal });
+      assertLeader();
+      const result = await this.reconciler.reconcile(key, { reconcileID, log, signal, assertLeader });
       outcome = this.onSuccess(key, result);
     } catch (err) {
-      outcome = this.onError(key, err, log);
+      outcome = signal.aborted || this.queue.isShuttingDown() || isFenced(err) ? this.onAborted(err, log) : this.onError(key, err, log);
     } finally {
       endTimer?.();
     }
@@ -119,6 +173,12 @@ export class Controller {
     if (result.requeueAfterMs === undefined) return "success";
     this.queue.addAfter(key, result.requeueAfterMs);
     return "requeue_after";
+  }
+
+  // Stopped mid-reconcile (lost leadership): the next term looks at the key again.
+  private onAborted(err: unknown, log: Logger): ReconcileOutcome {
+    log.info({ error: err instanceof Error ? err.message : String(err) }, "Reconcile stopped: the controller is stopping");
+    return "aborted";
   }
 
   private onError(key: string, err: unknown, log: Logger): ReconcileOutcome {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { FencedError, isFenced } from "../kube/fence.ts";
 import { fromMicroTime, toMicroTime, type LeaseRecord, type LeaseStore, type StoredLease } from "../kube/lease-store.ts";
 import { FakeClock } from "./clock.ts";
 import { LeaderElector, type LeaderElectionOptions } from "./leader-election.ts";
@@ -224,6 +225,124 @@ describe("LeaderElector", () => {
     expect(a.elector.isLeader()).toBe(false);
     await advance(clock, 10_000);
     expect(lease.writes).toHaveLength(2);
+  });
+
+  it("the fence lets writes through only while the last renewal is younger than renewDeadline", async () => {
+    const { clock, make } = setup();
+    const a = make("a");
+    expect(() => a.elector.fence.check()).toThrow(FencedError); // a candidate never writes
+    expect(a.elector.fence.signal).toBeUndefined();
+    await acquireNow(clock, a.elector);
+    const term = a.elector.fence.signal!;
+    expect(() => a.elector.fence.check()).not.toThrow();
+    a.store.mode = "fail";
+    await advance(clock, 9_900);
+    expect(() => a.elector.fence.check()).not.toThrow();
+    expect(term.aborted).toBe(false);
+    await advance(clock, 100);
+    expect(a.lost).toHaveLength(1);
+    expect(term.aborted).toBe(true);
+    expect(isFenced(term.reason)).toBe(true);
+    expect(() => a.elector.fence.check()).toThrow(FencedError);
+  });
+
+  it("a paused leader refuses writes on resume, before its timers have fired", async () => {
+    const { clock, make, t0 } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    const term = a.elector.fence.signal!;
+    // SIGSTOP for 20 s, then SIGCONT: the clock reads 20 s later, but no timer of ours has run yet
+    // (I/O callbacks run before timers when the loop wakes up).
+    vi.spyOn(clock, "now").mockReturnValue(new Date(t0 + 20_000));
+    try {
+      expect(clock.pendingTimers()).toBeGreaterThan(0);
+      expect(a.lost).toEqual([]);
+      expect(() => a.elector.fence.check()).toThrow(/renew deadline/);
+      await flush();
+      expect(a.lost).toHaveLength(1); // the check itself ended the term
+      expect(term.aborted).toBe(true);
+      expect(a.elector.isLeader()).toBe(false);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("after a loss the elector can acquire again: a new term with a new signal", async () => {
+    const { clock, lease, make } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    const first = a.elector.fence.signal!;
+    a.store.mode = "fail";
+    await advance(clock, 11_000);
+    expect(a.lost).toHaveLength(1);
+    a.store.mode = "ok";
+    const again = a.elector.acquire(new AbortController().signal);
+    await advance(clock, 20_000, 250);
+    await again;
+    // Nobody took the lease meanwhile: it still names us, so we renew it and lead at once.
+    expect(a.elector.isLeader()).toBe(true);
+    expect(lease.lease?.record).toMatchObject({ holderIdentity: "a", leaseTransitions: 0 });
+    expect(first.aborted).toBe(true);
+    expect(a.elector.fence.signal?.aborted).toBe(false);
+    expect(() => a.elector.fence.check()).not.toThrow();
+  });
+
+  it("acquire backs off, capped, while the API server is down, and leads soon after it is back", async () => {
+    const { clock, make } = setup();
+    const a = make("a");
+    a.store.mode = "fail";
+    const reads: number[] = [];
+    const get = a.store.get.bind(a.store);
+    a.store.get = (s) => {
+      reads.push(clock.now().getTime());
+      return get(s);
+    };
+    const p = a.elector.acquire(new AbortController().signal);
+    await flush();
+    await advance(clock, 60_000, 250);
+    const gaps = reads.slice(1).map((t, i) => t - reads[i]!);
+    expect(gaps.slice(0, 4)).toEqual([2_000, 4_000, 8_000, 8_000]); // retryPeriod doubling, capped at 4 * retryPeriod
+    expect(Math.max(...gaps)).toBe(8_000);
+    a.store.mode = "ok";
+    await advance(clock, 8_000, 250);
+    await p;
+    expect(a.elector.isLeader()).toBe(true);
+  });
+
+  it("an acquire answered only after renewDeadline renews at once before it leads", async () => {
+    const { clock, lease, make, t0 } = setup();
+    const a = make("a");
+    let slow = true;
+    const get = a.store.get.bind(a.store);
+    a.store.get = async (s) => {
+      if (slow) {
+        slow = false;
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 12_000)); // a server just coming back
+      }
+      return get(s);
+    };
+    let ledAt: number | undefined;
+    void a.elector.acquire(new AbortController().signal).then(() => (ledAt = clock.now().getTime()));
+    await advance(clock, 13_000);
+    expect(ledAt).toBe(t0 + 12_000);
+    expect(lease.writes.map((w) => w.at - t0)).toEqual([12_000, 12_000]); // created late, then renewed at once
+    expect(() => a.elector.fence.check()).not.toThrow();
+    expect(a.lost).toEqual([]);
+  });
+
+  it("renews in one round trip (no read) while nobody else writes the Lease", async () => {
+    const { clock, lease, make } = setup();
+    const a = make("a");
+    await acquireNow(clock, a.elector);
+    let reads = 0;
+    const get = a.store.get.bind(a.store);
+    a.store.get = (s) => {
+      reads++;
+      return get(s);
+    };
+    await advance(clock, 10_000);
+    expect(lease.writes.filter((w) => w.who === "a")).toHaveLength(6);
+    expect(reads).toBe(0);
   });
 
   it("refuses timings where the leader could outlive its lease", () => {

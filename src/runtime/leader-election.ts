@@ -2,7 +2,12 @@
 // jitter) and take the lease once its record has not changed for leaseDuration on their own
 // clock; the leader renews every retryPeriod and gives up (onLost, no more writes) when it has
 // not renewed for renewDeadline. renewDeadline < leaseDuration, so the old leader has stopped
-// before anyone else may take over.
+// before anyone else may take over. After a loss the elector may acquire again (a new term).
+//
+// The fence does not trust timers: a process paused past its lease (SIGSTOP, a VM stall) runs
+// pending I/O callbacks before its deadline timer, so every write first checks, on the clock,
+// that the last successful renewal was sent less than renewDeadline ago.
+import { FencedError, type WriteFence } from "../kube/fence.ts";
 import type { LeaseRecord, LeaseStore, StoredLease } from "../kube/lease-store.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
@@ -22,13 +27,17 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   /** Source of jitter in [0, 1); tests pass () => 0. */
   random?: () => number;
+  /** Cap of the back-off between failed acquire attempts (API down), default 4 * retryPeriod. */
+  maxRetryDelayMs?: number;
 }
 
 // client-go's JitterFactor for acquire retries: wait retryPeriod * (1 + 1.2 * rand).
 const JITTER = 1.2;
 
 export class LeaderElector implements LeaderGate {
-  private readonly o: Required<Omit<LeaderElectionOptions, "log">> & { log?: Logger };
+  /** Install on the KubeRest that writes (KubeRest.fence): writes pass only while the lease surely is ours. */
+  readonly fence: WriteFence;
+  private readonly o: Required<Omit<LeaderElectionOptions, "log" | "maxRetryDelayMs">> & { log?: Logger; maxRetryDelayMs: number };
   private readonly lostCallbacks: (() => void)[] = [];
   private observed: StoredLease | undefined;
   /** When (our clock, ms) the record was last seen to change: the lease expires relative to this. */
@@ -39,12 +48,24 @@ export class LeaderElector implements LeaderGate {
   private deadlineTimer: TimerHandle | undefined;
   private inFlight: AbortController | undefined;
   private renewing: Promise<void> | undefined;
+  /** When (our clock, ms) the last successful renewal of this term was sent. */
+  private renewedAt = 0;
+  /** Aborted when the current term ends. */
+  private term: AbortController | undefined;
 
   constructor(opts: LeaderElectionOptions) {
-    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, random: Math.random, ...opts };
-    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.o;
+    const retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs, random: Math.random, maxRetryDelayMs: 4 * retryPeriodMs, ...opts };
+    const { leaseDurationMs, renewDeadlineMs } = this.o;
     if (!(leaseDurationMs > renewDeadlineMs)) throw new Error("leaseDuration must be greater than renewDeadline");
     if (!(renewDeadlineMs > JITTER * retryPeriodMs)) throw new Error("renewDeadline must be greater than 1.2 * retryPeriod");
+    const termSignal = () => this.term?.signal;
+    this.fence = {
+      check: () => this.checkFence(),
+      get signal() {
+        return termSignal();
+      },
+    };
   }
 
   get identity(): string {
@@ -53,6 +74,20 @@ export class LeaderElector implements LeaderGate {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Leading, and the last renewal was sent less than renewDeadline ago on our clock. */
+  holdsLease(): boolean {
+    return this.leading && this.o.clock.now().getTime() - this.renewedAt < this.o.renewDeadlineMs;
+  }
+
+  private checkFence(): void {
+    if (!this.leading) throw new FencedError("not the leader: write refused");
+    const age = this.o.clock.now().getTime() - this.renewedAt;
+    if (age < this.o.renewDeadlineMs) return;
+    // Timers have not caught up (the process was paused): end the term now, not when they fire.
+    queueMicrotask(() => this.lose(`the lease was last renewed ${age} ms ago, past the renew deadline`));
+    throw new FencedError(`lease not renewed for ${age} ms (renew deadline ${this.o.renewDeadlineMs} ms): write refused`);
   }
 
   onLost(cb: () => void): void {
@@ -65,6 +100,7 @@ export class LeaderElector implements LeaderGate {
     this.acquiring = true;
     return new Promise<void>((resolve, reject) => {
       let timer: TimerHandle | undefined;
+      let failures = 0;
       const finish = (err?: Error): void => {
         this.acquiring = false;
         if (timer) this.o.clock.clearTimeout(timer);
@@ -80,20 +116,29 @@ export class LeaderElector implements LeaderGate {
           (ok) => {
             if (signal.aborted) {
               if (ok) this.handBack(); // won just as we were told to stop
+            } else if (ok && this.o.clock.now().getTime() - started >= this.o.renewDeadlineMs) {
+              // Won, but the answer took so long that the fence would already be shut: renew at once.
+              attempt();
             } else if (ok) {
               this.becomeLeader(started);
               finish();
-            } else retry();
+            } else {
+              failures = 0;
+              retry();
+            }
           },
           (err: unknown) => {
             if (signal.aborted) return;
-            this.o.log?.warn({ err: errorMessage(err), lease: this.o.store.description }, "Acquiring lease failed; retrying");
+            failures++;
+            this.o.log?.warn({ err: errorMessage(err), lease: this.o.store.description, failures }, "Acquiring lease failed; retrying");
             retry();
           },
         );
       };
+      // API errors back off (capped) so an outage is ridden out without hammering the server.
       const retry = (): void => {
-        timer = this.o.clock.setTimeout(attempt, this.o.retryPeriodMs * (1 + JITTER * this.o.random()));
+        const base = Math.min(this.o.retryPeriodMs * 2 ** Math.min(Math.max(failures - 1, 0), 20), this.o.maxRetryDelayMs);
+        timer = this.o.clock.setTimeout(attempt, base * (1 + JITTER * this.o.random()));
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -128,6 +173,7 @@ export class LeaderElector implements LeaderGate {
 
   private becomeLeader(renewedAt: number): void {
     this.leading = true;
+    this.term = new AbortController();
     this.o.log?.info({ lease: this.o.store.description, identity: this.o.identity }, "Acquired leader lease");
     this.renewed(renewedAt);
   }
@@ -135,6 +181,7 @@ export class LeaderElector implements LeaderGate {
   /** A renew that started at renewedAt succeeded: the deadline counts from when it was sent. */
   private renewed(renewedAt: number): void {
     const { clock, renewDeadlineMs, retryPeriodMs } = this.o;
+    this.renewedAt = renewedAt;
     if (this.deadlineTimer) clock.clearTimeout(this.deadlineTimer);
     const left = renewedAt + renewDeadlineMs - clock.now().getTime();
     this.deadlineTimer = clock.setTimeout(() => this.lose("failed to renew the lease within the renew deadline"), left);
@@ -183,12 +230,25 @@ export class LeaderElector implements LeaderGate {
     this.renewTimer = this.deadlineTimer = undefined;
     this.inFlight?.abort(new Error("leader election stopped"));
     this.inFlight = undefined;
+    this.term?.abort(new FencedError("leadership ended"));
+    this.term = undefined;
   }
 
   /** One attempt: true when we hold the lease afterwards. Throws on API errors and conflicts. */
   private async tryAcquireOrRenew(renewOnly: boolean, signal: AbortSignal): Promise<boolean> {
     const { store, identity } = this.o;
     const now = this.o.clock.now();
+    // Fast path, like client-go: the leader renews from the record it last wrote, one round trip
+    // instead of two. A conflict (someone else wrote) or any failure falls back to reading it.
+    const mine = this.observed;
+    if (renewOnly && mine?.record.holderIdentity === identity) {
+      try {
+        this.observe(await store.update({ ...mine.record, leaseDurationSeconds: this.leaseSeconds(), renewTime: now }, mine.version, signal));
+        return true;
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
+    }
     const current = await store.get(signal);
     if (!current) {
       if (renewOnly) return false; // deleted under us: someone else may be creating it

@@ -6,7 +6,10 @@ import { Controller } from "./controller.ts";
 import { Manager, type LeaderGate, type Startable } from "./manager.ts";
 import { WorkQueue } from "./work-queue.ts";
 
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// Workers yield a turn of the event loop between reconciles: let a few turns pass.
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 class FakeSource implements Startable {
   synced = false;
@@ -33,6 +36,7 @@ class FakeGate implements LeaderGate {
   private grant: (() => void) | undefined;
   private lost: (() => void)[] = [];
   acquiring = false;
+  acquireCalls = 0;
   released = false;
   private readonly journal: string[];
   constructor(journal: string[]) {
@@ -40,8 +44,12 @@ class FakeGate implements LeaderGate {
   }
   acquire(signal: AbortSignal): Promise<void> {
     this.acquiring = true;
+    this.acquireCalls++;
     return new Promise((resolve, reject) => {
-      this.grant = resolve;
+      this.grant = () => {
+        this.acquiring = false;
+        resolve();
+      };
       signal.addEventListener("abort", () => reject(new Error("aborted")));
     });
   }
@@ -68,10 +76,12 @@ function setup(opts: { gate?: boolean; syncTimeoutMs?: number } = {}) {
   const metrics = createMetrics();
   const queue = new WorkQueue({ clock });
   const reconciled: number[] = [];
+  const keys = new Set<string>();
   const controller = new Controller({
     name: "certificate",
     queue,
     log,
+    resync: () => keys,
     reconciler: {
       reconcile: () => {
         reconciled.push(clock.now().getTime());
@@ -92,7 +102,7 @@ function setup(opts: { gate?: boolean; syncTimeoutMs?: number } = {}) {
     leaderGate: opts.gate === false ? undefined : gate,
     onLeadershipLost: () => lostReported++,
   });
-  return { journal, clock, metrics, controller, source, gate, manager, reconciled, lostReported: () => lostReported };
+  return { journal, clock, metrics, controller, source, gate, manager, reconciled, keys, lostReported: () => lostReported };
 }
 
 describe("Manager", () => {
@@ -137,7 +147,7 @@ describe("Manager", () => {
     await t.manager.stop();
   });
 
-  it("stops reconciling at once when leadership is lost and reports it", async () => {
+  it("stops reconciling at once when leadership is lost, stays healthy and goes back to candidate", async () => {
     const t = setup();
     t.source.synced = true;
     const started = t.manager.start();
@@ -150,15 +160,107 @@ describe("Manager", () => {
 
     t.gate.lose();
     expect(t.lostReported()).toBe(1);
-    expect(t.manager.isHealthy()).toBe(false);
+    expect(t.manager.isHealthy()).toBe(true); // liveness stays green while a candidate
     expect(t.manager.isLeader()).toBe(false);
     t.controller.enqueue("ns/b");
     t.clock.advance(10 * 60_000); // past the requeueAfter of ns/a
     await flush();
     expect(t.reconciled).toEqual([0]);
     expect(await t.metrics.registry.getSingleMetricAsString("certwright_leader")).toContain("certwright_leader 0");
+    expect(t.gate.acquireCalls).toBe(2);
+    expect(t.manager.phase).toBe("electing");
     await t.manager.stop();
     expect(t.gate.released).toBe(false); // we no longer hold it
+  });
+
+  it("leads again after a loss: controllers restart and look at every object again", async () => {
+    const t = setup();
+    t.source.synced = true;
+    t.keys.add("ns/a").add("ns/b");
+    const started = t.manager.start();
+    await flush();
+    t.gate.win();
+    await started;
+    await flush();
+    expect(t.reconciled).toHaveLength(2);
+    t.gate.lose();
+    t.controller.enqueue("ns/c"); // dropped while not leading...
+    t.keys.add("ns/c"); // ...but the informer has it
+    await flush();
+    expect(t.manager.terms).toBe(1);
+    t.clock.advance(1000);
+    t.gate.win();
+    await flush();
+    expect(t.manager.terms).toBe(2);
+    expect(t.manager.isLeader()).toBe(true);
+    expect(t.manager.phase).toBe("running");
+    expect(t.reconciled).toEqual([0, 0, 1000, 1000, 1000]);
+    expect(await t.metrics.registry.getSingleMetricAsString("certwright_leader")).toContain("certwright_leader 1");
+    await t.manager.stop();
+    expect(t.gate.released).toBe(true);
+  });
+
+  it("names the reconciles that hold a lost term's stop up, and starts no new term until they end", async () => {
+    const journal: string[] = [];
+    const clock = new FakeClock(new Date(0));
+    const capture = captureLogger();
+    let finish!: () => void;
+    const controller = new Controller({
+      name: "certificate", queue: new WorkQueue({ clock }), log: capture.log, resync: () => ["ns/stuck"],
+      reconciler: { reconcile: () => new Promise((resolve) => (finish = () => resolve({}))) }, // ignores its signal
+    });
+    const gate = new FakeGate(journal);
+    const manager = new Manager({ sources: [], controllers: [controller], log: capture.log, clock, leaderGate: gate });
+    const started = manager.start();
+    await flush();
+    gate.win();
+    await started;
+    await flush();
+    gate.lose();
+    clock.advance(5_000);
+    expect(capture.raw.join("")).toMatch(/Controllers still stopping.*certificate:ns\/stuck|certificate:ns\/stuck.*Controllers still stopping/);
+    expect(gate.acquireCalls).toBe(1); // not a candidate again while a reconcile of the old term runs
+    finish();
+    await flush();
+    expect(gate.acquireCalls).toBe(2);
+    expect(clock.pendingTimers()).toBe(0);
+    await manager.stop();
+  });
+
+  it("a new term waits until every source is current again", async () => {
+    const t = setup();
+    t.keys.add("ns/a");
+    let current!: () => void;
+    let currentCalls = 0;
+    const source: Startable = {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      hasSynced: () => true,
+      waitUntilCurrent: () => {
+        currentCalls++;
+        return currentCalls === 1 ? Promise.resolve() : new Promise<void>((resolve) => (current = resolve));
+      },
+    };
+    const { log } = captureLogger();
+    const manager = new Manager({ sources: [source], controllers: [t.controller], log, clock: t.clock, leaderGate: t.gate });
+    const started = manager.start();
+    await flush();
+    t.gate.win();
+    await started;
+    await flush();
+    expect(t.reconciled).toHaveLength(1);
+    t.gate.lose();
+    await flush();
+    t.gate.win();
+    await flush();
+    expect(manager.isLeader()).toBe(true);
+    expect(manager.terms).toBe(1); // leading, but the cache may be behind: no reconcile yet
+    expect(t.reconciled).toHaveLength(1);
+    current();
+    await flush();
+    expect(manager.terms).toBe(2);
+    expect(t.reconciled).toHaveLength(2);
+    await manager.stop();
   });
 
   it("shuts down gracefully: controllers, then the lease, then sources", async () => {

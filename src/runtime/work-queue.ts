@@ -105,6 +105,15 @@ export class WorkQueue {
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 
+  /** Takes keys again after shutDown (a new term of leadership): empty, with no back-off remembered. */
+  restart(): void {
+    if (!this.shuttingDown) return;
+    if (this.processing.size > 0) throw new Error("restart() while keys are still being processed");
+    this.shuttingDown = false;
+    this.dirty.clear();
+    this.failureCounts.clear();
+  }
+
   isShuttingDown(): boolean {
     return this.shuttingDown;
   }

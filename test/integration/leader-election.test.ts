@@ -2,13 +2,16 @@
 // the leader is cut off from the API server (its renewals stop abruptly, nothing is released) it
 // stops at renewDeadline, the other takes over once the lease has expired, and finishes the
 // certificates created after. No certificate is issued twice, and the two never write at once.
-// Real clock with short timings (lease 2 s, renew deadline 1.5 s, retry 0.3 s).
+// The deposed leader's writes are fenced; it stays up as a candidate and leads again once the
+// other lets go. Real clock with short timings (lease 2 s, renew deadline 1.5 s, retry 0.3 s).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
 import { KubeClient } from "../../src/kube/client.ts";
 import { KubeLeaseStore, type LeaseRecord, type LeaseStore, type StoredLease } from "../../src/kube/lease-store.ts";
 import type { KubeObject } from "../../src/kube/objects.ts";
-import { LEASES } from "../../src/kube/resources.ts";
+import { FencedError } from "../../src/kube/fence.ts";
+import { LEASES, SECRETS } from "../../src/kube/resources.ts";
+import { MAX_REQUEST_CONNECTIONS } from "../../src/kube/rest.ts";
 import { captureLogger } from "../../src/observability/log-capture.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { createOperator, type Operator } from "../../src/operator.ts";
@@ -50,6 +53,7 @@ class CuttableStore implements LeaseStore {
 
 interface Instance {
   name: string;
+  client: KubeClient;
   elector: LeaderElector;
   store: CuttableStore;
   operator: Operator;
@@ -72,7 +76,7 @@ function startInstance(name: string): Instance {
   const operator = createOperator({
     client, clock: systemClock, log, metrics: createMetrics(), namespace: ns, clusterResourceNamespace: ns, leaderGate: elector, instance: name,
   });
-  const inst: Instance = { name, elector, store, operator, secretWrites, started: Promise.resolve() };
+  const inst: Instance = { name, client, elector, store, operator, secretWrites, started: Promise.resolve() };
   elector.onLost(() => (inst.lostAt = Date.now()));
   inst.started = operator.start().then(() => {
     if (elector.isLeader()) inst.leadingAt = Date.now();
@@ -122,6 +126,10 @@ describe("two replicas, one Lease", () => {
     expect(b.secretWrites).toEqual([]);
     expect(b.elector.isLeader()).toBe(false);
     expect(await lease()).toMatchObject({ holderIdentity: "replica-a", leaseTransitions: 0 });
+    // Issue 14: kept-alive connections, not one per request (requests are capped, plus one per watch).
+    expect(a.client.rest.connectionsOpened).toBeLessThanOrEqual(MAX_REQUEST_CONNECTIONS + 5);
+    console.log(`connections: replica a sent ${a.client.rest.requestsSent} requests over ${a.client.rest.connectionsOpened} connections`);
+    expect(a.client.rest.requestsSent).toBeGreaterThan(2 * a.client.rest.connectionsOpened);
   });
 
   it("when the leader stops renewing, it stops at renewDeadline and the other takes over after leaseDuration", async () => {
@@ -154,8 +162,31 @@ describe("two replicas, one Lease", () => {
     expect(b.secretWrites.length).toBeLessThanOrEqual(after.length + 1); // + during-1, if a had not issued it
   });
 
-  it("the leader hands the Lease back on a clean stop", async () => {
+  it("the deposed leader's writes are fenced: refused before they are sent", async () => {
+    expect(a.elector.isLeader()).toBe(false);
+    const before = a.secretWrites.length;
+    const probe = { metadata: { name: "probe-from-a", namespace: ns } };
+    await expect(a.client.create(SECRETS, probe)).rejects.toBeInstanceOf(FencedError);
+    expect(a.secretWrites.length).toBe(before); // nothing was sent
+    expect(await admin.find(SECRETS, ns, "probe-from-a")).toBeUndefined();
+  });
+
+  it("the deposed leader stays up as a candidate: healthy, ready, not leading", () => {
+    expect(a.operator.manager.isHealthy()).toBe(true);
+    expect(a.operator.manager.isReady()).toBe(true);
+    expect(a.operator.manager.phase).toBe("electing");
+    expect(a.operator.manager.terms).toBe(1);
+  });
+
+  it("the leader hands the Lease back on a clean stop, and the old leader leads again", async () => {
+    a.store.cut = false; // a's partition heals: it is still competing for the Lease
     await b.operator.stop();
-    await eventually(async () => ((await lease()).holderIdentity === "" ? true : undefined), 5_000, "the Lease released");
+    await eventually(() => (a.operator.manager.terms === 2 ? true : undefined), 20_000, "a to lead a second term");
+    expect(await lease()).toMatchObject({ holderIdentity: "replica-a", leaseTransitions: 2 });
+    const writesBefore = a.secretWrites.length;
+    await admin.create(CERTIFICATES, serverCert("again-1"));
+    await waitReady(admin, ns, "again-1");
+    expect(a.secretWrites.length).toBeGreaterThan(writesBefore);
+    for (const n of [...before, ...after, "during-1", "again-1"]) expect((await getCert(admin, ns, n)).status?.revision, n).toBe(1);
   });
 });

@@ -41,9 +41,14 @@ describe("operator process", () => {
 
     await applyExamples(client, ns, ["ra-profile-local.yaml", "certificate-transport.yaml"]);
     await waitReady(client, ns, "example-transport");
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`certwright_certificate_expiration_timestamp_seconds\\{[^}]*name="example-transport"`));
+    // The reconciler records the gauges once its status write has answered, a moment after Ready shows.
+    const series = new RegExp(`certwright_certificate_expiration_timestamp_seconds\\{[^}]*name="example-transport"`);
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return series.test(text) ? text : undefined;
+    }, 10_000, "the certificate's metrics");
     expect(metrics).toContain("certwright_issuance_total");
+    expect(metrics).toMatch(/^certwright_event_loop_delay_seconds\{quantile="0.99"\} [\d.e-]+$/m);
 
     const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
     proc.kill("SIGTERM");

@@ -76,6 +76,10 @@ interface Ctx {
   resourceVersion: string | undefined;
   log: ReconcileContext["log"];
   signal: AbortSignal;
+  /** The client for this reconcile: every call carries its signal (aborted on lost leadership). */
+  kube: KubeClient;
+  /** Throws unless this replica still leads: called before side effects outside Kubernetes. */
+  assertLeader: () => void;
   noticeMs: number;
 }
 
@@ -106,11 +110,14 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       // The API server's schema should have refused it; say why and wait for a change.
       const status = readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() });
-      await this.writeStatus({ cert: raw as Certificate, stored: statusOf(raw), resourceVersion: raw.metadata.resourceVersion, signal: rc.signal }, status);
+      await this.writeStatus({ cert: raw as Certificate, stored: statusOf(raw), resourceVersion: raw.metadata.resourceVersion, signal: rc.signal, kube: this.d.client.withSignal(rc.signal), assertLeader: rc.assertLeader }, status);
       return {};
     }
     const stored = cert.status ?? {};
-    const ctx: Ctx = { cert, generation: gen(raw), status: stored, stored, resourceVersion: raw.metadata.resourceVersion, log: rc.log, signal: rc.signal, noticeMs: DEFAULT_NOTICE_MS };
+    const ctx: Ctx = {
+      cert, generation: gen(raw), status: stored, stored, resourceVersion: raw.metadata.resourceVersion, log: rc.log, signal: rc.signal,
+      kube: this.d.client.withSignal(rc.signal), assertLeader: rc.assertLeader, noticeMs: DEFAULT_NOTICE_MS,
+    };
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
     if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
     if (isRefusal(profile)) return this.refuse(ctx, profile.reason, profile.message);
@@ -138,7 +145,7 @@ export class CertificateReconciler implements Reconciler {
     }
     let csr: CsrInfo | undefined;
     try {
-      csr = await this.externalCsr(cert);
+      csr = await this.externalCsr(ctx);
     } catch (e) {
       if (e instanceof CsrError) return { result: await this.refuse(ctx, "InvalidCSR", `the CSR in Secret ${cert.spec.csrSecretRef?.name}: ${e.message}`) };
       // The referenced Secret may appear later: retry with back-off.
@@ -166,7 +173,7 @@ export class CertificateReconciler implements Reconciler {
   }
 
   private async reconcileIssued(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, csr: CsrInfo | undefined): Promise<ReconcileResult> {
-    const secret = await this.currentSecret(ctx.cert, ctx.cert.spec.secretName);
+    const secret = await this.currentSecret(ctx, ctx.cert.spec.secretName);
     const ownership = this.ownership(ctx.cert, ctx.cert.spec.secretName, secret);
     if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
     const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
@@ -199,9 +206,9 @@ export class CertificateReconciler implements Reconciler {
   }
 
   /** The Secret as the cache has it, else as the API server has it (a Secret not labelled as ours). */
-  private async currentSecret(cert: Certificate, name: string): Promise<SecretObject | undefined> {
-    const ns = cert.metadata.namespace ?? "";
-    return this.d.secrets.get(`${ns}/${name}`) ?? (await this.d.client.find<SecretObject>(SECRETS, ns, name));
+  private async currentSecret(ctx: Ctx, name: string): Promise<SecretObject | undefined> {
+    const ns = ctx.cert.metadata.namespace ?? "";
+    return this.d.secrets.get(`${ns}/${name}`) ?? (await ctx.kube.find<SecretObject>(SECRETS, ns, name));
   }
 
   private ownership(cert: Certificate, secretName: string, secret: SecretObject | undefined): Ownership {
@@ -250,18 +257,19 @@ export class CertificateReconciler implements Reconciler {
     if (connector.handOff) return this.handOff(ctx, profile, desired, decision, current);
     let password: string | undefined;
     try {
-      password = await this.keystorePassword(ctx.cert);
+      password = await this.keystorePassword(ctx);
     } catch (e) {
       if (e instanceof OutputError) return this.fail(ctx, e, e.reason);
       throw e;
     }
     try {
+      this.signalGuard(ctx); // the CA's signature is a side effect the next leader cannot undo
       const out = await issueCertificate({
         desired,
         connector,
         now: this.now(),
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
-        externalCsrPem: csr ? await this.externalCsrPem(ctx.cert) : undefined,
+        externalCsrPem: csr ? await this.externalCsrPem(ctx) : undefined,
         signal: ctx.signal,
       });
       const mismatch = await this.refuseUnjudged(ctx, profile, connector, desired, out.data["tls.crt"]!);
@@ -269,7 +277,7 @@ export class CertificateReconciler implements Reconciler {
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]!, caPem: out.data["ca.crt"] });
       const record = this.recordFor(ctx, profile, out.info, desired, current);
       this.signalGuard(ctx);
-      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...out.data, ...outputs }, current.secret, record));
+      this.rememberSecret(ctx.cert, await writeCertificateSecret(ctx.kube, ctx.cert, { ...out.data, ...outputs }, current.secret, record));
       const message = `${decision.message}: issued serial ${out.info.serialNumber}${decision.reuseKey ? " (same key)" : " (new key)"}`;
       return await this.completeIssuance(ctx, { profile, connector, desired, current, info: out.info, message, revision: record.revision });
     } catch (e) {
@@ -331,7 +339,7 @@ export class CertificateReconciler implements Reconciler {
   /** Manual connector: publish the CSR, wait for the certificate a person hands back, judge it. */
   private async handOff(ctx: Ctx, profile: ResolvedProfile, desired: DesiredRequest, decision: Extract<Decision, { action: "issue" }>, current: Current): Promise<ReconcileResult> {
     const requestName = `${ctx.cert.spec.secretName}${REQUEST_SUFFIX}`;
-    const request = await this.currentSecret(ctx.cert, requestName);
+    const request = await this.currentSecret(ctx, requestName);
     const ownership = this.ownership(ctx.cert, requestName, request);
     if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
     const state = await judgeHandOff(request ? decodeSecretData(request) : undefined, desired);
@@ -342,7 +350,7 @@ export class CertificateReconciler implements Reconciler {
         const keyPem = decision.reuseKey && current.data?.["tls.key"] ? current.data["tls.key"] : await generatePrivateKey(desired.key);
         const csrPem = await buildCsr({ privateKeyPem: keyPem, subject: desired.subjectSpec, sans: desired.sans });
         this.signalGuard(ctx);
-        this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": csrPem, "tls.key": keyPem }, request), requestName);
+        this.rememberSecret(ctx.cert, await writeRequestSecret(ctx.kube, ctx.cert, requestName, { "tls.csr": csrPem, "tls.key": keyPem }, request), requestName);
         this.event(ctx.cert, "Normal", "CSRPublished", `${decision.message}: CSR published; ${ask}`);
         return this.awaiting(ctx, "AwaitingCertificate", `CSR published: ${ask}`);
       }
@@ -352,15 +360,15 @@ export class CertificateReconciler implements Reconciler {
         this.event(ctx.cert, "Warning", "HandedBackCertificateInvalid", state.message);
         return this.awaiting(ctx, "HandedBackCertificateInvalid", `${state.message}; ${ask}`);
       case "handedBack": {
-        const password = await this.keystorePassword(ctx.cert).catch(() => undefined);
+        const password = await this.keystorePassword(ctx).catch(() => undefined);
         const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: state.keyPem, certificatePem: state.certificatePem, caPem: state.caPem });
         const data = { "tls.crt": state.certificatePem, "tls.key": state.keyPem, "ca.crt": state.caPem, ...outputs };
         const info = inspectCertificate(state.certificatePem);
         const record = this.recordFor(ctx, profile, info, desired, current);
         this.signalGuard(ctx);
-        this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, data, current.secret, record));
+        this.rememberSecret(ctx.cert, await writeCertificateSecret(ctx.kube, ctx.cert, data, current.secret, record));
         // The request Secret keeps the CSR for the record; the key now lives only in the Certificate's Secret.
-        this.rememberSecret(ctx.cert, await writeRequestSecret(this.d.client, ctx.cert, requestName, { "tls.csr": decodeSecretData(request)["tls.csr"] ?? "" }, request), requestName);
+        this.rememberSecret(ctx.cert, await writeRequestSecret(ctx.kube, ctx.cert, requestName, { "tls.csr": decodeSecretData(request)["tls.csr"] ?? "" }, request), requestName);
         const connector = this.d.connectors.get(profile);
         return this.completeIssuance(ctx, { profile, connector, desired, current, info, message: `certificate handed back and accepted: serial ${info.serialNumber}`, revision: record.revision });
       }
@@ -426,13 +434,13 @@ export class CertificateReconciler implements Reconciler {
     const caMissing = !data["ca.crt"]?.trim();
     if (!drifted && !caMissing && !outputsOutOfDate(ctx.cert.spec, data)) return undefined;
     try {
-      const password = await this.keystorePassword(ctx.cert);
+      const password = await this.keystorePassword(ctx);
       const ca = caSource(data, caPem, drifted);
       const outputs = await buildOutputs({ spec: ctx.cert.spec, password }, { keyPem: data["tls.key"], certificatePem: data["tls.crt"]!, caPem: ca });
       const kept = Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("tls.")));
       const rec = record ?? { serialNumber: info.serialNumber, revision: ctx.status.revision ?? 1 };
       this.signalGuard(ctx);
-      this.rememberSecret(ctx.cert, await writeCertificateSecret(this.d.client, ctx.cert, { ...kept, "ca.crt": ca.trim() + "\n", ...outputs }, current.secret, rec));
+      this.rememberSecret(ctx.cert, await writeCertificateSecret(ctx.kube, ctx.cert, { ...kept, "ca.crt": ca.trim() + "\n", ...outputs }, current.secret, rec));
       this.event(ctx.cert, "Normal", "OutputsRepaired", "ca.crt, keystore or JWKS were missing or changed: rewritten from the certificate");
       return undefined;
     } catch (e) {
@@ -523,7 +531,7 @@ export class CertificateReconciler implements Reconciler {
     if (finalizers.includes(REVOKE_ON_DELETE_FINALIZER) === wanted) return;
     const next = wanted ? [...finalizers, REVOKE_ON_DELETE_FINALIZER] : finalizers.filter((f) => f !== REVOKE_ON_DELETE_FINALIZER);
     this.signalGuard(ctx);
-    const written = await this.d.client.patch<KubeObject>(CERTIFICATES, cert.metadata.namespace, cert.metadata.name ?? "", {
+    const written = await ctx.kube.patch<KubeObject>(CERTIFICATES, cert.metadata.namespace, cert.metadata.name ?? "", {
       metadata: { finalizers: next, resourceVersion: ctx.resourceVersion },
     });
     ctx.resourceVersion = written.metadata.resourceVersion;
@@ -581,9 +589,10 @@ export class CertificateReconciler implements Reconciler {
     return left > 0 ? left : undefined;
   }
 
-  /** No side effect starts once leadership is lost (the signal aborts): the next leader decides. */
-  private signalGuard(ctx: { signal: AbortSignal }): void {
+  /** No side effect starts once leadership is lost: the next leader decides. */
+  private signalGuard(ctx: { signal: AbortSignal; assertLeader: () => void }): void {
     if (ctx.signal.aborted) throw new Error("leadership lost: not writing");
+    ctx.assertLeader();
   }
 
   /** The certificate with this serial, when the Secret still holds it (ACME revokes by certificate). */
@@ -600,27 +609,27 @@ export class CertificateReconciler implements Reconciler {
     return this.d.secrets.get(`${cert.metadata.namespace}/${cert.spec.secretName}`);
   }
 
-  private async readSecretKey(cert: Certificate, ref: { name: string; key: string }, reason: string, what: string): Promise<string> {
-    const s = await this.d.client.find<SecretObject>(SECRETS, cert.metadata.namespace, ref.name);
+  private async readSecretKey(ctx: Ctx, ref: { name: string; key: string }, reason: string, what: string): Promise<string> {
+    const s = await ctx.kube.find<SecretObject>(SECRETS, ctx.cert.metadata.namespace, ref.name);
     const value = s ? decodeSecretData(s)[ref.key] : undefined;
     if (value === undefined) throw new OutputError(reason, `Secret ${ref.name} has no key ${ref.key} (${what})`);
     return value;
   }
 
-  private async externalCsrPem(cert: Certificate): Promise<string> {
-    return this.readSecretKey(cert, cert.spec.csrSecretRef!, "CSRNotFound", "the external CSR");
+  private async externalCsrPem(ctx: Ctx): Promise<string> {
+    return this.readSecretKey(ctx, ctx.cert.spec.csrSecretRef!, "CSRNotFound", "the external CSR");
   }
 
   /** The external CSR, parsed and its signature verified, when the Certificate brings one. */
-  private async externalCsr(cert: Certificate): Promise<CsrInfo | undefined> {
-    if (!cert.spec.csrSecretRef) return undefined;
-    return parseAndVerifyCsr(await this.externalCsrPem(cert));
+  private async externalCsr(ctx: Ctx): Promise<CsrInfo | undefined> {
+    if (!ctx.cert.spec.csrSecretRef) return undefined;
+    return parseAndVerifyCsr(await this.externalCsrPem(ctx));
   }
 
-  private async keystorePassword(cert: Certificate): Promise<string | undefined> {
-    const ref = cert.spec.keystores?.pkcs12?.passwordSecretRef;
-    if (!wantsKeystore(cert.spec) || !ref) return undefined;
-    return this.readSecretKey(cert, ref, "KeystorePasswordNotFound", "the PKCS#12 keystore password");
+  private async keystorePassword(ctx: Ctx): Promise<string | undefined> {
+    const ref = ctx.cert.spec.keystores?.pkcs12?.passwordSecretRef;
+    if (!wantsKeystore(ctx.cert.spec) || !ref) return undefined;
+    return this.readSecretKey(ctx, ref, "KeystorePasswordNotFound", "the PKCS#12 keystore password");
   }
 
   /**
@@ -628,11 +637,11 @@ export class CertificateReconciler implements Reconciler {
    * decisions were computed from: if the Certificate changed meanwhile the API server refuses
    * (409) and the next reconcile decides again from the fresh object.
    */
-  private async writeStatus(ctx: Pick<Ctx, "cert" | "stored" | "resourceVersion" | "signal">, status: CertificateStatus): Promise<void> {
+  private async writeStatus(ctx: Pick<Ctx, "cert" | "stored" | "resourceVersion" | "signal" | "kube" | "assertLeader">, status: CertificateStatus): Promise<void> {
     const obj = ctx.cert;
     if (sameStatus(ctx.stored, status)) return;
     this.signalGuard(ctx);
-    const written = await this.d.client.patch<KubeObject>(
+    const written = await ctx.kube.patch<KubeObject>(
       CERTIFICATES,
       obj.metadata.namespace,
       obj.metadata.name ?? "",
