@@ -97,12 +97,7 @@ export function createOperator(o: OperatorOptions): Operator {
     resync: () => certificates.list().map(keyOf),
     reconciler: counted(reconciled, new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
-      directory: certificateDirectory({
-        raProfiles: (ns) => raProfiles.list(ns),
-        clusterRAProfiles: () => clusterProfiles.list(),
-        certificates: (ns) => certificates.list(ns),
-        clusterResourceNamespace: o.clusterResourceNamespace,
-      }),
+      directory: certificateDirectory({ raProfiles: (ns) => raProfiles.list(ns), clusterRAProfiles: () => clusterProfiles.list(), certificates: (ns) => certificates.list(ns), clusterResourceNamespace: o.clusterResourceNamespace }),
       // A revocation makes the profile's CRL stale: let its reconciler publish a new one.
       onRevoked: (p) => profileControllers.get(p.kind)?.enqueue(profileKey(p)),
       onAuthorityFailing: (p) => profileControllers.get(p.kind)?.enqueue(profileKey(p)),

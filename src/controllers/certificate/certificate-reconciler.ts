@@ -110,13 +110,13 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       // The API server's schema should have refused it; say why and wait for a change.
       const status = readyCondition(statusOf(raw), { ready: false, reason: "InvalidSpec", message: (e as Error).message, generation: gen(raw), now: this.now() });
-      await this.writeStatus({ cert: raw as Certificate, stored: statusOf(raw), resourceVersion: raw.metadata.resourceVersion, signal: rc.signal, kube: this.d.client.withSignal(rc.signal), assertLeader: rc.assertLeader }, status);
+      await this.writeStatus({ cert: raw as Certificate, stored: statusOf(raw), resourceVersion: raw.metadata.resourceVersion, signal: rc.signal, kube: this.d.client.withSignal(rc.signal), assertLeader: () => rc.assertLeader() }, status);
       return {};
     }
     const stored = cert.status ?? {};
     const ctx: Ctx = {
       cert, generation: gen(raw), status: stored, stored, resourceVersion: raw.metadata.resourceVersion, log: rc.log, signal: rc.signal,
-      kube: this.d.client.withSignal(rc.signal), assertLeader: rc.assertLeader, noticeMs: DEFAULT_NOTICE_MS,
+      kube: this.d.client.withSignal(rc.signal), assertLeader: () => rc.assertLeader(), noticeMs: DEFAULT_NOTICE_MS,
     };
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
     if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
