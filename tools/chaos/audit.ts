@@ -78,6 +78,8 @@ export interface DeposedWrites {
   total: number;
   /** Writes the API server refused (409 conflicts and such): attempts, not effects. */
   refused: number;
+  /** ms from the takeover to the deposed holder's last successful write. */
+  lastAfterMs: number | undefined;
 }
 
 /** Writes by each deposed holder after its takeover, until it holds the Lease again (if ever). */
@@ -87,6 +89,7 @@ export function deposedWrites(writes: AuditWrite[], leaseNamespace: string): Dep
     const regained = leaseWrites.find((w) => w.user === t.from && w.at > t.at)?.at ?? Infinity;
     const byResource = new Map<string, number>();
     let refused = 0;
+    let last: number | undefined;
     for (const w of writes) {
       if (w.user !== t.from || w.at <= t.at || w.at >= regained || w.resource === "leases") continue;
       if (!succeeded(w)) {
@@ -95,8 +98,9 @@ export function deposedWrites(writes: AuditWrite[], leaseNamespace: string): Dep
       }
       const key = w.subresource ? `${w.resource}/${w.subresource}` : w.resource;
       byResource.set(key, (byResource.get(key) ?? 0) + 1);
+      last = w.at - t.at;
     }
-    return { takeover: t, byResource, total: [...byResource.values()].reduce((a, b) => a + b, 0), refused };
+    return { takeover: t, byResource, total: [...byResource.values()].reduce((a, b) => a + b, 0), refused, lastAfterMs: last };
   });
 }
 

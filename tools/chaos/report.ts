@@ -38,7 +38,8 @@ export function summaryTable(results: CaseResult[]): string {
 
 function describeDeposed(d: CaseResult["deposed"][number]): string {
   const by = [...d.byResource].map(([k, v]) => `${k} ${v}`).join(", ");
-  return `${d.takeover.from} after ${d.takeover.to} took over: ${by || "none"}${d.refused ? `, ${d.refused} refused` : ""}`;
+  const until = d.lastAfterMs === undefined ? "" : `, the last ${seconds(d.lastAfterMs)} s after the takeover`;
+  return `${d.takeover.from} after ${d.takeover.to} took over: ${by || "none"}${d.refused ? `, ${d.refused} refused` : ""}${until}`;
 }
 
 function sample(items: string[]): string {

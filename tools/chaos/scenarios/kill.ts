@@ -1,5 +1,5 @@
 // kill: two replicas; N Certificates; SIGKILL whichever replica leads at K random points of the
-// issuance (a Ready count drawn from the seed, plus up to 1 s drawn from the seed), start a
+// issuance (a Ready count drawn from the seed, plus up to 2 s drawn from the seed), start a
 // replacement each time, and wait for all Ready at the end.
 import { closeCase, openCase, timeToAllReady, untilReady } from "../case.ts";
 import type { ChaosCluster } from "../cluster.ts";
@@ -23,7 +23,7 @@ export async function killScenario(cluster: ChaosCluster, o: KillOptions): Promi
   const ctx = await openCase({ cluster, id: "kill", label: `kill: SIGKILL the leader ${o.kills} times during ${o.n} issuances`, n: o.n });
   try {
     const points = Array.from({ length: o.kills }, () => Math.min(o.n - 1, Math.floor(o.random() * o.n))).sort((a, b) => a - b);
-    const delays = points.map(() => Math.floor(o.random() * 1000));
+    const delays = points.map(() => Math.floor(o.random() * 2000));
     console.log(`kill: Ready counts at which the leader is killed: ${points.join(" ")}`);
     const faultAt = Date.now();
     const creating = createCertificates(ctx.client, ctx.namespace, o.n, "local-ca");

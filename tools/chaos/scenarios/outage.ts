@@ -29,6 +29,7 @@ async function outageCase(cluster: ChaosCluster, component: Component, d: number
     const restartAt = Date.now();
     await (component === "apiserver" ? cluster.restartApiServer() : cluster.restartEtcd());
     const backAt = Date.now();
+    const leaderAgain = ctx.fleet.waitLeader(15 * 60_000).then((r) => (r ? Date.now() - backAt : undefined));
     console.log(`${component}-outage: ${binary} back after ${seconds(backAt - restartAt)} s of start-up`);
     await creating;
     const recoveryMs = await timeToAllReady(ctx, 15 * 60_000, backAt);
@@ -38,6 +39,7 @@ async function outageCase(cluster: ChaosCluster, component: Component, d: number
       extra: [
         ["Ready when killed", `${readyAtFault} / ${n}`],
         [`${binary} start-up after the outage`, `${seconds(backAt - restartAt)} s`],
+        ["a leader again after the restart", `${seconds(await leaderAgain)} s`],
         ["recovery measured from", `${binary} ready again (${component === "etcd" ? "etcd healthy and " : ""}/readyz 200)`],
       ],
     });
