@@ -8,6 +8,7 @@ import { SECRETS } from "../../src/kube/resources.ts";
 import { normalizeSerial } from "../../src/pki/serial.ts";
 import { deposedWrites, readAudit, type DeposedWrites } from "./audit.ts";
 import type { Fleet } from "./fleet.ts";
+import { seconds } from "./wait.ts";
 import { isReady, type CertObject, type Observer } from "./observe.ts";
 
 export interface CaseResult {
@@ -39,6 +40,8 @@ export interface FigureInputs {
   /** When the fault began: exit times are reported relative to it. */
   faultAt: number;
   recoveryMs: number | undefined;
+  /** When the first Certificate was created: the whole run's time to all Ready counts from it. */
+  createdAt: number;
   /** dnsName -> serials the CA issued for it, when the CA keeps such a list. */
   caIssued?: Map<string, string[]>;
   extra?: [string, string][];
@@ -65,7 +68,7 @@ export async function computeFigures(i: FigureInputs): Promise<CaseResult> {
     recoveryMs: i.recoveryMs,
     exits: i.fleet.unexpectedExits().map((r) => ({ name: r.name, afterMs: (r.exit?.at ?? 0) - i.faultAt, code: r.exit?.code ?? null, signal: r.exit?.signal ?? null, lastLog: r.exit?.lastLog ?? "" })),
     processes: i.fleet.replicas.length,
-    extra: i.extra ?? [],
+    extra: [["all Ready, from the first create", i.recoveryMs === undefined ? "never" : `${seconds(Date.now() - i.createdAt)} s`], ...(i.extra ?? [])],
   };
 }
 

@@ -20,6 +20,8 @@ export interface Replica {
   startedAt: number;
   /** Set when we SIGKILLed it: that exit is the experiment, not a finding. */
   killedByUs: boolean;
+  /** Between our SIGSTOP and SIGCONT: not asked for metrics (it cannot answer). */
+  stopped?: boolean;
   exit?: { at: number; code: number | null; signal: string | null; lastLog: string };
 }
 
@@ -72,7 +74,7 @@ export class Fleet {
 
   /** Live replicas whose certwright_leader gauge reads 1 (more than one is split brain). */
   async leaders(): Promise<Replica[]> {
-    const live = this.live().filter((r) => r.proc.child.signalCode === null);
+    const live = this.live().filter((r) => !r.stopped);
     const gauges = await Promise.all(live.map((r) => leaderGauge(r.port)));
     return live.filter((_, i) => gauges[i] === 1);
   }
@@ -87,6 +89,7 @@ export class Fleet {
   }
 
   signal(r: Replica, sig: "SIGSTOP" | "SIGCONT"): void {
+    r.stopped = sig === "SIGSTOP";
     r.proc.child.kill(sig);
   }
 

@@ -31,6 +31,7 @@ async function caOutageCase(cluster: ChaosCluster, d: number, n: number): Promis
   try {
     const ctx = await openCase({ cluster, id, label: `ca-outage: CZERTAINLY answers 503 for ${d} s during ${n} issuances`, n, profile: (c, ns) => httpProfile(c, ns, proxy) });
     try {
+      const createdAt = Date.now();
       const creating = createCertificates(ctx.client, ctx.namespace, n, "czertainly");
       await untilReady(ctx, Math.max(1, Math.floor(n / 4)), 10 * 60_000);
       const readyAtFault = ctx.observer.readyCount();
@@ -47,14 +48,14 @@ async function caOutageCase(cluster: ChaosCluster, d: number, n: number): Promis
       const events = await eventFigures(ctx.client, ctx.namespace);
       return await computeFigures({
         label: ctx.label, client: ctx.client, namespace: ctx.namespace, leaseNamespace: ctx.leaseNamespace, n, observer: ctx.observer,
-        fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs, caIssued: proxy.issued,
+        fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs, createdAt, caIssued: proxy.issued,
         extra: [
           ["Ready when the CA went down / when it came back", `${readyAtFault} / ${readyAtReturn}`],
           ["issue requests refused by the CA (503) during the outage", String(proxy.refused)],
           ["Event writes during the outage (create / series patch)", `${during.get("events") ?? 0}`],
           ["Certificate status writes during the outage", `${during.get("certificates/status") ?? 0}`],
           ["Event objects in the namespace afterwards (sum of series counts)", `${events.objects} (${events.count})`],
-          ["Event reasons (objects)", events.reasons],
+          ["Events by reason: objects (sum of series counts)", events.reasons],
           ["recovery measured from", "the CA's return"],
         ],
       });
@@ -82,11 +83,14 @@ interface EventObject extends KubeObject {
 
 async function eventFigures(client: KubeClient, namespace: string): Promise<{ objects: number; count: number; reasons: string }> {
   const items = (await client.list<EventObject>(EVENTS, { namespace })).items;
-  const byReason = new Map<string, number>();
-  for (const e of items) byReason.set(e.reason ?? "?", (byReason.get(e.reason ?? "?") ?? 0) + 1);
+  const byReason = new Map<string, { objects: number; count: number }>();
+  for (const e of items) {
+    const r = byReason.get(e.reason ?? "?") ?? { objects: 0, count: 0 };
+    byReason.set(e.reason ?? "?", { objects: r.objects + 1, count: r.count + (e.series?.count ?? 1) });
+  }
   return {
     objects: items.length,
     count: items.reduce((a, e) => a + (e.series?.count ?? 1), 0),
-    reasons: [...byReason].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${c}`).join(", ") || "none",
+    reasons: [...byReason].sort((a, b) => b[1].count - a[1].count).map(([r, c]) => `${r} ${c.objects} (${c.count})`).join(", ") || "none",
   };
 }

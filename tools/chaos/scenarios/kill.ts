@@ -26,6 +26,7 @@ export async function killScenario(cluster: ChaosCluster, o: KillOptions): Promi
     const delays = points.map(() => Math.floor(o.random() * 2000));
     console.log(`kill: Ready counts at which the leader is killed: ${points.join(" ")}`);
     const faultAt = Date.now();
+    const createdAt = Date.now();
     const creating = createCertificates(ctx.client, ctx.namespace, o.n, "local-ca");
     const kills: Kill[] = [];
     let lastKillAt = Date.now();
@@ -47,7 +48,7 @@ export async function killScenario(cluster: ChaosCluster, o: KillOptions): Promi
     const takeovers = kills.map((k) => k.takeoverMs).filter((t): t is number => t !== undefined);
     return [await computeFigures({
       label: ctx.label, client: ctx.client, namespace: ctx.namespace, leaseNamespace: ctx.leaseNamespace, n: o.n, observer: ctx.observer,
-      fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs,
+      fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs, createdAt,
       extra: [
         ["kills while issuance was under way (Ready < N)", `${kills.filter((k) => k.readyAtKill < o.n).length} / ${kills.length}`],
         ["takeover after a kill (median / max)", takeovers.length ? `${seconds(median(takeovers))} s / ${seconds(Math.max(...takeovers))} s` : "-"],

@@ -19,6 +19,7 @@ async function outageCase(cluster: ChaosCluster, component: Component, d: number
   const binary = component === "apiserver" ? "kube-apiserver" : "etcd";
   const ctx = await openCase({ cluster, id: `${component}-${d}`, label: `${component}-outage: SIGKILL ${binary} for ${d} s during ${n} issuances`, n });
   try {
+    const createdAt = Date.now();
     const creating = createCertificates(ctx.client, ctx.namespace, n, "local-ca");
     await untilReady(ctx, Math.max(1, Math.floor(n / 4)), 10 * 60_000);
     const readyAtFault = ctx.observer.readyCount();
@@ -35,7 +36,7 @@ async function outageCase(cluster: ChaosCluster, component: Component, d: number
     const recoveryMs = await timeToAllReady(ctx, 15 * 60_000, backAt);
     return await computeFigures({
       label: ctx.label, client: ctx.client, namespace: ctx.namespace, leaseNamespace: ctx.leaseNamespace, n, observer: ctx.observer,
-      fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs,
+      fleet: ctx.fleet, auditLog: cluster.auditLog, faultAt, recoveryMs, createdAt,
       extra: [
         ["Ready when killed", `${readyAtFault} / ${n}`],
         [`${binary} start-up after the outage`, `${seconds(backAt - restartAt)} s`],
