@@ -22,6 +22,8 @@ export interface CaseResult {
   deposed: DeposedWrites[];
   /** From the end of the fault until all Ready and a leader exists; undefined when never. */
   recoveryMs: number | undefined;
+  /** When the fault began (ms since epoch): times in the tables count from it. */
+  faultAt: number;
   exits: { name: string; afterMs: number; code: number | null; signal: string | null; lastLog: string }[];
   processes: number;
   /** Scenario-specific figures, printed as they are. */
@@ -66,6 +68,7 @@ export async function computeFigures(i: FigureInputs): Promise<CaseResult> {
     holes,
     deposed: deposedWrites(audit, i.leaseNamespace),
     recoveryMs: i.recoveryMs,
+    faultAt: i.faultAt,
     exits: i.fleet.unexpectedExits().map((r) => ({ name: r.name, afterMs: (r.exit?.at ?? 0) - i.faultAt, code: r.exit?.code ?? null, signal: r.exit?.signal ?? null, lastLog: r.exit?.lastLog ?? "" })),
     processes: i.fleet.replicas.length,
     extra: [["all Ready, from the first create", i.recoveryMs === undefined ? "never" : `${seconds(Date.now() - i.createdAt)} s`], ...(i.extra ?? [])],

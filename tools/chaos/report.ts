@@ -19,7 +19,7 @@ export function caseTable(r: CaseResult): string {
     ["Ready", `${r.ready} / ${r.n}`],
     ["certificates issued twice", `${r.issuedTwice.length}${sample(r.issuedTwice)}`],
     ["inventory holes", `${r.holes.length}${sample(r.holes.map((h) => `${h.certificate} ${h.where} ${h.serial}`))}`],
-    ["leader takeovers (audit log)", String(r.deposed.length)],
+    ["leader takeovers (audit log; s after the fault)", `${r.deposed.length}${sample(r.deposed.map((d) => `${d.takeover.to} at ${seconds(d.takeover.at - r.faultAt)}`))}`],
     ["writes by a deposed leader", `${deposedTotal(r)}${deposed.length ? ` (${deposed.map(describeDeposed).join("; ")})` : ""}`],
     ["recovery time", r.recoveryMs === undefined ? "did not recover within the timeout" : `${seconds(r.recoveryMs)} s`],
     ["operator processes started", String(r.processes)],
