@@ -45,9 +45,18 @@ export function apiServerArgs(info: Omit<ControlPlaneInfo, "kubeconfig" | "serve
   ];
 }
 
+/** etcd on loopback: a single member, no fsync (tests and chaos runs, not data we keep). */
+export function etcdArgs(dir: string, etcdUrl: string, peerPort: number): string[] {
+  return [
+    `--data-dir=${join(dir, "etcd")}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-cluster=default=http://127.0.0.1:${peerPort}`, "--unsafe-no-fsync", "--log-level=error",
+  ];
+}
+
 /** Starts one kube-apiserver on the given port against the shared etcd and waits for /readyz. */
-export async function startApiServer(info: ControlPlaneInfo, port: number, name = "kube-apiserver"): Promise<Managed> {
-  const proc = await startProcess(info.dir, name, info.binaries.kubeApiserver, apiServerArgs(info, port));
+export async function startApiServer(info: ControlPlaneInfo, port: number, name = "kube-apiserver", extraArgs: readonly string[] = []): Promise<Managed> {
+  const proc = await startProcess(info.dir, name, info.binaries.kubeApiserver, [...apiServerArgs(info, port), ...extraArgs]);
   await waitFor(() => httpsOk(port, info.certs), 120_000, () => {
     if (proc.child.exitCode !== null) throw new Error(`${name} exited: see ${join(info.dir, `${name}.log`)}`);
   });
@@ -63,11 +72,7 @@ export async function startControlPlane(opts: { crdDir?: string; quiet?: boolean
     const certs = await makeControlPlaneCerts(dir);
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    started.push(await startProcess(dir, "etcd", binaries.etcd, [
-      `--data-dir=${join(dir, "etcd")}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${peerPort}`, "--unsafe-no-fsync", "--log-level=error",
-    ]));
+    started.push(await startProcess(dir, "etcd", binaries.etcd, etcdArgs(dir, etcdUrl, peerPort)));
     await waitFor(async () => (await fetch(`${etcdUrl}/health`).catch(() => undefined))?.ok === true, 60_000);
     const server = `https://127.0.0.1:${apiPort}`;
     const info: ControlPlaneInfo = { dir, server, apiPort, etcdUrl, kubeconfig: join(dir, "kubeconfig"), certs, binaries };
@@ -110,7 +115,7 @@ current-context: certwright-test
   await writeFile(info.kubeconfig, yaml, { mode: 0o600 });
 }
 
-async function httpsOk(port: number, certs: ControlPlaneCerts): Promise<boolean> {
+export async function httpsOk(port: number, certs: ControlPlaneCerts): Promise<boolean> {
   const [ca, cert, key] = await Promise.all([readFile(certs.caCert), readFile(certs.adminCert), readFile(certs.adminKey)]);
   return new Promise((resolve) => {
     const req = request({ host: "127.0.0.1", port, path: "/readyz", ca, cert, key, timeout: 2000 }, (res) => {
