@@ -4,10 +4,9 @@
 // least include every requested SAN. Anything else is stored nowhere and refused.
 import { attributeType, stringTypeOf } from "./attribute-types.ts";
 import { certificateSubjectTyped, type TypedNameAttribute } from "./dn.ts";
-import { canonicalIpOrSelf } from "./canonical-ip.ts";
 import { showValue } from "./name-syntax.ts";
 import { pemDecode } from "./pem.ts";
-import { SAN_KINDS, canonicalSans, sanKey, unmodelledSanTypes, type FullSanSpec, type SanKind } from "./san.ts";
+import { SAN_KINDS, canonicalSans, sanKey, sansFromExtensions, unmodelledSanTypes, type FullSanSpec, type SanKind } from "./san.ts";
 import { encodedValueBytes, orderedAttributes } from "./subject.ts";
 import type { SanSpec, SubjectSpec } from "./subject.ts";
 import { x509 } from "./x509.ts";
@@ -81,17 +80,7 @@ function subjectDifferences(subject: SubjectSpec, der: Buffer): string[] {
 // ---- subject alternative names ----
 
 function sansAsWritten(cert: x509.X509Certificate): FullSanSpec {
-  const out: FullSanSpec = { dnsNames: [], ipAddresses: [], uris: [], emailAddresses: [] };
-  for (const ext of cert.extensions) {
-    if (!(ext instanceof x509.SubjectAlternativeNameExtension)) continue;
-    for (const name of ext.names.items) {
-      if (name.type === "dns") out.dnsNames.push(name.value);
-      else if (name.type === "ip") out.ipAddresses.push(canonicalIpOrSelf(name.value));
-      else if (name.type === "url") out.uris.push(name.value);
-      else if (name.type === "email") out.emailAddresses.push(name.value);
-    }
-  }
-  return out;
+  return sansFromExtensions(cert.extensions);
 }
 
 function exactSanDifferences(want: FullSanSpec, have: FullSanSpec): string[] {
