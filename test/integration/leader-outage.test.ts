@@ -2,7 +2,8 @@
 // replica its term, not its life: it stops its controllers, keeps competing for the Lease with
 // capped back-off, and once the API server is back (same port) leads again and finishes the
 // work created meanwhile. The operator talks to an API server of its own over the shared etcd,
-// so killing it disturbs no other test. Real clock, short timings (lease 2 s, deadline 1.5 s).
+// so killing it disturbs no other test. Real clock, short timings (lease 6 s, deadline 4 s: short
+// enough for a quick test, long enough that a loaded machine does not lose terms by itself).
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { freePort, stopProcess, type Managed } from "../../tools/control-plane/p
 import { eventually, freshNamespace, kubeConfig, testClient } from "../harness/cluster.ts";
 import { applyExamples, getCert, waitReady } from "../harness/operator.ts";
 
-const TIMING = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 300 };
+const TIMING = { leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
 const admin = testClient();
 let ns: string;
 let info: ControlPlaneInfo;
@@ -73,7 +74,7 @@ describe("leader election through an API server outage", () => {
   it("loses its term when the API server goes away, but stays up as a healthy candidate", async () => {
     await stopProcess(apiserver!, info.dir, "SIGKILL");
     apiserver = undefined;
-    await eventually(() => (losses === 1 ? true : undefined), 10_000, "the renew deadline to pass");
+    await eventually(() => (losses >= 1 ? true : undefined), 30_000, "the renew deadline to pass");
     await admin.create(CERTIFICATES, cert("during")); // through the shared API server: ours is down
     expect(operator.manager.isHealthy()).toBe(true);
     expect(operator.manager.isLeader()).toBe(false);
@@ -82,12 +83,14 @@ describe("leader election through an API server outage", () => {
 
   it("leads again once the API server is back on the same port, and finishes what was created meanwhile", async () => {
     apiserver = await startApiServer(info, info.apiPort, "kube-apiserver-outage");
-    await eventually(() => (operator.manager.terms === 2 ? true : undefined), 60_000, "a second term");
+    await eventually(() => (operator.manager.terms >= 2 ? true : undefined), 60_000, "a second term");
     await waitReady(admin, ns, "during");
     await admin.create(CERTIFICATES, cert("after"));
     await waitReady(admin, ns, "after");
     for (const n of ["before", "during", "after"]) expect((await getCert(admin, ns, n)).status?.revision, n).toBe(1);
+    // The outage cost at least one term; a busy machine may cost another, which must change nothing
+    // issued (revisions above). Extra losses are printed, not failed on.
     if (losses !== 1) console.log(capture.raw.filter((l) => /lease|leader/i.test(l)).join(""));
-    expect(losses).toBe(1);
+    expect(losses).toBeGreaterThanOrEqual(1);
   });
 });
