@@ -6,6 +6,7 @@ import type { CertificateStatus } from "../../api/certificate.ts";
 import { getCondition, isConditionTrue, setCondition, toRFC3339, type ConditionInput } from "../../api/conditions.ts";
 import { DEFAULT_EXPIRY_NOTICE, parseDuration } from "../../api/duration.ts";
 import { parseCertificate, type Certificate } from "../../api/resources.ts";
+import { isCaRefusal } from "../../connectors/ca-validity.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
 import { CERTIFICATES } from "../../kube/certwright-resources.ts";
 import type { KubeClient } from "../../kube/client.ts";
@@ -89,6 +90,7 @@ interface Current {
 }
 
 const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_EXPIRY_NOTICE);
+const AUTHORITY_REFUSAL_RECHECK_MS = 3_600_000;
 
 export class CertificateReconciler implements Reconciler {
   private readonly d: CertificateReconcilerDeps;
@@ -283,9 +285,9 @@ export class CertificateReconciler implements Reconciler {
     } catch (e) {
       // Another writer created the Secret meanwhile: judge its ownership again on the next look.
       if (isAlreadyExists(e)) return { requeueAfterMs: 0 };
-      if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
       if (ctx.signal.aborted) throw e;
-      this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
+      const refused = e instanceof ConnectorError && !e.retryable;
+      if (!refused) this.d.metrics?.issuanceTotal.inc({ connector: connector.type, result: "failure" });
       return this.authorityFailed(ctx, profile, e, "IssuanceFailed");
     }
   }
@@ -571,8 +573,14 @@ export class CertificateReconciler implements Reconciler {
    * refusal: it waits for a change. Any other failure backs off, and the profile is asked to
    * probe its authority, so that its return re-queues this Certificate at once.
    */
-  private authorityFailed(ctx: Ctx, profile: ResolvedProfile, e: unknown, reason: string): Promise<ReconcileResult> {
-    if (e instanceof ConnectorError && !e.retryable) return this.refuse(ctx, e.reason, safeMessage(e));
+  private async authorityFailed(ctx: Ctx, profile: ResolvedProfile, e: unknown, reason: string): Promise<ReconcileResult> {
+    if (e instanceof ConnectorError && !e.retryable) {
+      await this.refuse(ctx, e.reason, safeMessage(e));
+      // The profile re-checks its CA and re-queues its Certificates when that changes; anything
+      // else the authority refused (credentials, its own configuration) may change outside the
+      // spec, so it is asked again hourly: a re-check, not a back-off.
+      return isCaRefusal(e) ? {} : { requeueAfterMs: AUTHORITY_REFUSAL_RECHECK_MS };
+    }
     this.d.onAuthorityFailing?.(profile);
     return this.fail(ctx, e, reason);
   }
