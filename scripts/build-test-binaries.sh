@@ -32,7 +32,10 @@ build_kube_apiserver() {
   local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
   local staging_version="v0.${K8S_VERSION#v1.}"
   log "kube-apiserver $K8S_VERSION: building (first run only; takes several minutes)"
-  curl -fsS "${GOPROXY_BASE:-https://proxy.golang.org}/k8s.io/kubernetes/@v/$K8S_VERSION.mod" -o "$work/upstream.mod"
+  # The module proxy Go itself is configured with (its first HTTP entry), not a name of ours.
+  local proxy="${GOPROXY_BASE:-$(go env GOPROXY | tr ',|' '\n\n' | grep -E '^https?://' | head -n 1)}"
+  [[ -n "$proxy" ]] || { echo "build-test-binaries: go env GOPROXY names no HTTP proxy; set GOPROXY_BASE" >&2; return 1; }
+  curl -fsS "${proxy%/}/k8s.io/kubernetes/@v/$K8S_VERSION.mod" -o "$work/upstream.mod"
   {
     echo "module certwright.dev/build/kube-apiserver"
     echo
