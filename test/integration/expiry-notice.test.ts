@@ -47,7 +47,8 @@ describe("expiry notice", () => {
     expect(await noticeMetric()).toBe(0);
 
     op.clock.set(new Date(notAfter - 61 * DAY));
-    await new Promise((r) => setTimeout(r, 500));
+    await op.forceReconcile(ns, "notice"); // a look at this time, then: no notice yet
+    await op.operator.events.flush();
     expect(await reasons()).not.toContain("ExpiryNotice");
 
     op.clock.set(new Date(notAfter - 59 * DAY));
