@@ -87,6 +87,8 @@ interface Ctx {
 interface Current {
   secret: SecretObject | undefined;
   data: Record<string, string> | undefined;
+  /** What certwright recorded on the Secret with its last write (secret-record.ts). */
+  record: SecretRecord | undefined;
 }
 
 const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_EXPIRY_NOTICE);
@@ -178,15 +180,15 @@ export class CertificateReconciler implements Reconciler {
     const secret = await this.currentSecret(ctx, ctx.cert.spec.secretName);
     const ownership = this.ownership(ctx.cert, ctx.cert.spec.secretName, secret);
     if (!ownership.owned) return this.refuse(ctx, ownership.reason, ownership.message);
-    const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined };
+    const current: Current = { secret, data: secret ? decodeSecretData(secret) : undefined, record: readRecord(secret) };
     const connector = this.d.connectors.get(profile);
     const { caPem, caError } = await prepareAuthority(connector, ctx.signal);
     desired.exactAuthority = connector.exactIssuance;
     const existing = await existingFrom(current.data, { type: desired.type, caPem, exactUsages: connector.exactIssuance });
     await this.recordInterruptedIssuance(ctx, profile, connector, current, existing?.certificate, desired);
     const now = this.now();
-    const written = readRecord(secret);
     const revokedReason = revokedReasonOf(ctx.status, existing?.certificate?.serialNumber);
+    const written = current.record;
     const replaced = written !== undefined && existing?.certificate !== undefined && written.serialNumber !== existing.certificate.serialNumber;
     const decision = decide(desired, { secret: existing && { ...existing, replacedByOther: replaced }, lastRenewalRequestId: ctx.status.lastRenewalRequestId, revokedReason }, now);
     if (decision.action === "upToDate") return this.upToDate(ctx, existing!.certificate!, decision.renewalTime, desired, current, caPem);
@@ -220,7 +222,7 @@ export class CertificateReconciler implements Reconciler {
       certificate: own,
       secretName,
       secret,
-      uses: this.d.directory.secretUses(ns),
+      use: this.d.directory.secretUse(ns, secretName),
       certificateByUid: (uid) => this.d.directory.certificateByUid(ns, uid),
       certificateByName: (name) => this.d.directory.certificateByName(ns, name),
     });
@@ -233,7 +235,7 @@ export class CertificateReconciler implements Reconciler {
    */
   // eslint-disable-next-line max-params -- the recovery needs each of these, all already at hand
   private async recordInterruptedIssuance(ctx: Ctx, profile: ResolvedProfile, connector: Connector, current: Current, leaf: CertificateInfo | undefined, desired: DesiredRequest): Promise<void> {
-    const record = readRecord(current.secret);
+    const record = current.record;
     if (!leaf || !record || record.serialNumber !== leaf.serialNumber || ctx.status.serialNumber === leaf.serialNumber) return;
     if (ctx.status.history?.some((h) => h.serialNumber === leaf.serialNumber)) return;
     const now = this.now();
@@ -431,7 +433,7 @@ export class CertificateReconciler implements Reconciler {
   private async repairOutputs(ctx: Ctx, current: Current, info: CertificateInfo, caPem: string | undefined): Promise<ReconcileResult | undefined> {
     const data = current.data;
     if (!data) return undefined;
-    const record = readRecord(current.secret);
+    const record = current.record;
     const drifted = record?.outputsDigest !== undefined && record.outputsDigest !== outputsDigest(current.secret?.data);
     const caMissing = !data["ca.crt"]?.trim();
     if (!drifted && !caMissing && !outputsOutOfDate(ctx.cert.spec, data)) return undefined;

@@ -13,7 +13,7 @@ const judge = (s: SecretObject | undefined, uses: Map<string, SecretUse> = new M
     certificate: me,
     secretName: "app-tls",
     secret: s,
-    uses,
+    use: uses.get("app-tls"),
     certificateByUid: (uid) => others.get(uid),
     certificateByName: (name) => (name === "other" ? { uid: "uid-other" } : undefined),
     ...patch,

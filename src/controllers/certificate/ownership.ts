@@ -29,15 +29,15 @@ export interface OwnershipInput {
   secretName: string;
   /** The Secret as it is now; undefined when it does not exist. */
   secret: SecretObject | undefined;
-  /** Secrets referenced by RA profiles and Certificates of the namespace, by name. */
-  uses: ReadonlyMap<string, SecretUse>;
+  /** Who relies on the Secret by this name (RA profiles and Certificates of the namespace). */
+  use: SecretUse | undefined;
   /** The Certificate of this namespace with that uid (or, for legacy labels, name), if it exists. */
   certificateByUid(uid: string): string | undefined;
   certificateByName(name: string): { uid: string } | undefined;
 }
 
 export function judgeOwnership(i: OwnershipInput): Ownership {
-  const use = i.uses.get(i.secretName);
+  const use = i.use;
   if (use) {
     return {
       owned: false,
