@@ -91,10 +91,23 @@ export interface PublishedCrl {
 /** Persistence for connectors, backed by Secrets in the profile's namespace. */
 export interface SecretStore {
   read(name: string): Promise<Record<string, string> | undefined>;
+  /** The data with the version it was read at, for a later `update`. */
+  readVersioned(name: string): Promise<{ data: Record<string, string>; version: string } | undefined>;
   /** Creates the Secret unless it exists; returns what is stored afterwards (ours or the winner's). */
   createIfAbsent(name: string, data: Record<string, string>): Promise<Record<string, string>>;
-  /** Replaces the data of an existing Secret (optimistic: fails on a concurrent change). */
-  update(name: string, data: Record<string, string>): Promise<void>;
+  /**
+   * Replaces the data of an existing Secret if it is still at `version`; otherwise throws
+   * StoreConflict (another writer, another replica or another profile on the same CA, was first).
+   */
+  update(name: string, data: Record<string, string>, version: string): Promise<void>;
+}
+
+/** A versioned update lost the race: read again and re-apply. */
+export class StoreConflict extends Error {
+  constructor(name: string) {
+    super(`Secret ${name} was changed concurrently`);
+    this.name = "StoreConflict";
+  }
 }
 
 /**

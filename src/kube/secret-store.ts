@@ -1,8 +1,8 @@
 // Connector persistence on Secrets in one namespace. Values are plain strings to the caller;
 // base64 stays down here.
-import type { SecretStore } from "../connectors/connector.ts";
+import { StoreConflict, type SecretStore } from "../connectors/connector.ts";
 import type { KubeClient } from "./client.ts";
-import { isAlreadyExists } from "./errors.ts";
+import { isAlreadyExists, isConflict } from "./errors.ts";
 import type { SecretObject } from "./objects.ts";
 import { SECRETS } from "./resources.ts";
 
@@ -19,8 +19,6 @@ export function encodeSecretData(data: Record<string, string | Buffer>): Record<
 export class KubeSecretStore implements SecretStore {
   private readonly client: KubeClient;
   private readonly namespace: string;
-  private readonly versions = new Map<string, string | undefined>();
-
   constructor(client: KubeClient, namespace: string) {
     this.client = client;
     this.namespace = namespace;
@@ -28,18 +26,21 @@ export class KubeSecretStore implements SecretStore {
 
   async read(name: string): Promise<Record<string, string> | undefined> {
     const s = await this.client.find<SecretObject>(SECRETS, this.namespace, name);
-    this.versions.set(name, s?.metadata.resourceVersion);
     return s ? decodeSecretData(s) : undefined;
+  }
+
+  async readVersioned(name: string): Promise<{ data: Record<string, string>; version: string } | undefined> {
+    const s = await this.client.find<SecretObject>(SECRETS, this.namespace, name);
+    return s ? { data: decodeSecretData(s), version: s.metadata.resourceVersion ?? "" } : undefined;
   }
 
   async createIfAbsent(name: string, data: Record<string, string>): Promise<Record<string, string>> {
     try {
-      const s = await this.client.create<SecretObject>(SECRETS, {
+      await this.client.create<SecretObject>(SECRETS, {
         metadata: { name, namespace: this.namespace, labels: { [MANAGED_BY_LABEL]: "certwright" } },
         type: "Opaque",
         data: encodeSecretData(data),
       });
-      this.versions.set(name, s.metadata.resourceVersion);
       return data;
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
@@ -47,11 +48,12 @@ export class KubeSecretStore implements SecretStore {
     }
   }
 
-  async update(name: string, data: Record<string, string>): Promise<void> {
-    const s = await this.client.patch<SecretObject>(SECRETS, this.namespace, name, {
-      metadata: { resourceVersion: this.versions.get(name) },
-      data: encodeSecretData(data),
-    });
-    this.versions.set(name, s.metadata.resourceVersion);
+  async update(name: string, data: Record<string, string>, version: string): Promise<void> {
+    try {
+      await this.client.patch<SecretObject>(SECRETS, this.namespace, name, { metadata: { resourceVersion: version }, data: encodeSecretData(data) });
+    } catch (e) {
+      if (isConflict(e)) throw new StoreConflict(name);
+      throw e;
+    }
   }
 }

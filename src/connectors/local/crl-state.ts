@@ -3,7 +3,7 @@
 // supplied it. State that older versions kept in the CA Secret is read once, then lives here.
 import { createHash } from "node:crypto";
 import type { RevocationReason } from "../../pki/crl.ts";
-import { ConnectorError, type SecretStore } from "../connector.ts";
+import { ConnectorError, StoreConflict, type SecretStore } from "../connector.ts";
 
 export interface RevokedEntry {
   serialNumber: string;
@@ -28,6 +28,9 @@ export function stateSecretName(caSecretName: string): string {
   return `${caSecretName.slice(0, MAX_NAME - SUFFIX.length - hash.length - 1).replace(/[.-]+$/, "")}-${hash}${SUFFIX}`;
 }
 
+/** Read-modify-write rounds before giving up: each lost round means another writer made progress. */
+const MAX_ROUNDS = 8;
+
 export class CrlStateStore {
   private readonly store: SecretStore;
   private readonly caSecretName: string;
@@ -39,21 +42,46 @@ export class CrlStateStore {
     this.name = stateSecretName(caSecretName);
   }
 
-  /** The stored state; `stored` is false while it exists only in the legacy CA Secret keys (or nowhere). */
-  async read(): Promise<{ state: CrlState; stored: boolean }> {
-    const own = await this.store.read(this.name);
-    if (own) return { state: parseState(own), stored: true };
-    // Migration: CA Secrets from before kept crl-number and revoked.json beside the key.
-    const legacy = await this.store.read(this.caSecretName);
-    return { state: parseState(legacy ?? {}), stored: false };
+  async read(): Promise<CrlState> {
+    return (await this.readVersioned()).state;
   }
 
-  async write(state: CrlState, stored: boolean): Promise<void> {
+  /**
+   * Applies `change` to the stored state and returns what was written (or the unchanged state when
+   * `change` returns undefined). Optimistic: several writers share this Secret (profiles on one CA,
+   * an old and a new leader), so a lost race reads again and re-applies instead of overwriting.
+   */
+  async modify(change: (state: CrlState) => CrlState | undefined): Promise<CrlState> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const { state, version } = await this.readVersioned();
+      const next = change(state);
+      if (!next) return state;
+      if (await this.tryWrite(next, version)) return next;
+    }
+    throw new ConnectorError("CRLStateConflict", `Secret ${this.name} kept changing under ${MAX_ROUNDS} attempts to update it; retrying`, true);
+  }
+
+  /** `version` undefined: the state exists only in the legacy CA Secret keys (or nowhere) yet. */
+  private async readVersioned(): Promise<{ state: CrlState; version: string | undefined }> {
+    const own = await this.store.readVersioned(this.name);
+    if (own) return { state: parseState(own.data), version: own.version };
+    // Migration: CA Secrets from before kept crl-number and revoked.json beside the key.
+    const legacy = await this.store.read(this.caSecretName);
+    return { state: parseState(legacy ?? {}), version: undefined };
+  }
+
+  private async tryWrite(state: CrlState, version: string | undefined): Promise<boolean> {
     const data = { "crl-number": String(state.crlNumber), "revoked.json": JSON.stringify(state.revoked) };
-    if (stored) return this.store.update(this.name, data);
-    const got = await this.store.createIfAbsent(this.name, data);
-    if (got["crl-number"] !== data["crl-number"] || got["revoked.json"] !== data["revoked.json"]) {
-      throw new ConnectorError("CRLStateConflict", `Secret ${this.name} was created concurrently; retrying`, true);
+    if (version === undefined) {
+      const got = await this.store.createIfAbsent(this.name, data);
+      return got["crl-number"] === data["crl-number"] && got["revoked.json"] === data["revoked.json"];
+    }
+    try {
+      await this.store.update(this.name, data, version);
+      return true;
+    } catch (e) {
+      if (e instanceof StoreConflict) return false;
+      throw e;
     }
   }
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createCertificateAuthority } from "../../pki/ca.ts";
 import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
 import { CAReason, CaValidityError } from "../ca-validity.ts";
-import { ConnectorError } from "../connector.ts";
+import { ConnectorError, StoreConflict } from "../connector.ts";
+import { parseCrl } from "../../pki/crl.ts";
+import { normalizeSerial } from "../../pki/serial.ts";
 import { connectorConformance, MemorySecretStore } from "../testing/conformance.ts";
 import { stateSecretName } from "./crl-state.ts";
 import { LocalConnector } from "./local-connector.ts";
@@ -41,9 +43,27 @@ class RecordingStore extends MemorySecretStore {
     if (!this.secrets.has(name)) this.writes.push(name);
     return super.createIfAbsent(name, data);
   }
-  override update(name: string, data: Record<string, string>) {
+  override update(name: string, data: Record<string, string>, version: string) {
     this.writes.push(name);
-    return super.update(name, data);
+    return super.update(name, data, version);
+  }
+}
+
+/** Hands out a version, then lets every other writer run before the caller may use it. */
+class ConflictCountingStore extends MemorySecretStore {
+  conflicts = 0;
+  override async readVersioned(name: string) {
+    const got = await super.readVersioned(name);
+    await new Promise((r) => setImmediate(r));
+    return got;
+  }
+  override async update(name: string, data: Record<string, string>, version: string) {
+    try {
+      await super.update(name, data, version);
+    } catch (e) {
+      if (e instanceof StoreConflict) this.conflicts++;
+      throw e;
+    }
   }
 }
 
@@ -156,6 +176,28 @@ describe("local connector", () => {
     expect(store.secrets.get("user-ca")).toEqual(legacy);
     expect(store.writes).toEqual(["user-ca-crl-state"]);
     expect((await conn.crl()).crlNumber).toBe(9);
+  });
+
+  it("loses no revocation and reuses no CRL number when two profiles on one CA write the state at once", async () => {
+    // Two connectors (two profiles naming one CA Secret, or an old and a new leader) do not share
+    // a lock: only the store's versions keep their read-modify-writes apart.
+    const store = new ConflictCountingStore();
+    await suppliedCa(store, { start: now, days: 365 });
+    const a = new LocalConnector({ caSecretName: "user-ca", generate: false }, store, () => now);
+    const b = new LocalConnector({ caSecretName: "user-ca", generate: false }, store, () => now);
+    const serials = Array.from({ length: 12 }, (_, i) => (i + 16).toString(16));
+    const work = serials.flatMap((serialNumber, i) => {
+      const conn = i % 2 === 0 ? a : b;
+      return [conn.revoke({ serialNumber, reason: "superseded", revokedAt: now }), (i % 2 === 0 ? b : a).crl()];
+    });
+    const crls = (await Promise.all(work)).filter((r) => r !== undefined);
+    const numbers = crls.map((c) => c.crlNumber);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    const last = await a.crl();
+    expect(last.crlNumber).toBe(Math.max(...numbers) + 1);
+    expect(last.revokedCount).toBe(serials.length);
+    expect(new Set(parseCrl(last.pem).revoked.map((r) => r.serialNumber))).toEqual(new Set(serials.map(normalizeSerial)));
+    expect(store.conflicts).toBeGreaterThan(0); // the race was run, not avoided by luck of ordering
   });
 
   it("names the state Secret within the 253-character limit", () => {

@@ -92,23 +92,22 @@ export class LocalConnector implements Connector {
   }
 
   async revoke(req: RevokeRequest): Promise<void> {
-    return this.exclusive(async () => {
-      const { state, stored } = await this.state.read();
-      if (state.revoked.some((r) => r.serialNumber === req.serialNumber)) return; // already revoked: idempotent
-      state.revoked.push({ serialNumber: req.serialNumber, revokedAt: req.revokedAt.toISOString(), reason: req.reason });
-      await this.state.write(state, stored);
-    });
+    const entry = { serialNumber: req.serialNumber, revokedAt: req.revokedAt.toISOString(), reason: req.reason };
+    await this.exclusive(() =>
+      // Already revoked: idempotent, the first date and reason stand.
+      this.state.modify((state) => (state.revoked.some((r) => r.serialNumber === req.serialNumber) ? undefined : { ...state, revoked: [...state.revoked, entry] })),
+    );
   }
 
   async revokedCount(): Promise<number> {
-    return (await this.state.read()).state.revoked.length;
+    return (await this.state.read()).revoked.length;
   }
 
   async crl(): Promise<PublishedCrl> {
     return this.exclusive(() => this.crlNow());
   }
 
-  /** Read-modify-write of the state Secret one at a time: workers share this connector. */
+  /** This connector's workers take turns on the state Secret, so they do not make each other retry. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.then(
@@ -121,11 +120,11 @@ export class LocalConnector implements Connector {
   private async crlNow(): Promise<PublishedCrl> {
     // A CA that cannot sign gets no CRL number spent on it.
     const ca = await this.usableCa(false);
-    const { state, stored } = await this.state.read();
     // RFC 5280: every CRL an issuer publishes gets a larger number than the last one. Stored
-    // before signing, so a failure can skip a number but never reuse one.
-    const crlNumber = state.crlNumber + 1;
-    await this.state.write({ ...state, crlNumber }, stored);
+    // before signing, so a failure can skip a number but never reuse one; the CRL lists exactly
+    // the revocations stored with that number.
+    const state = await this.state.modify((s) => ({ ...s, crlNumber: s.crlNumber + 1 }));
+    const crlNumber = state.crlNumber;
     const thisUpdate = floorToSecond(this.now());
     const nextUpdate = new Date(thisUpdate.getTime() + (this.config.crlValidityMs ?? DAY));
     const pem = await buildCrl({

@@ -5,24 +5,39 @@ import { buildCsr } from "../../pki/csr.ts";
 import { parseCrl } from "../../pki/crl.ts";
 import { inspectCertificate, verifyIssuedBy } from "../../pki/inspect.ts";
 import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
-import { ConnectorError, type Connector, type SecretStore } from "../connector.ts";
+import { ConnectorError, StoreConflict, type Connector, type SecretStore } from "../connector.ts";
 
+/** Secrets in memory, with the API server's optimistic concurrency (a version per write). */
 export class MemorySecretStore implements SecretStore {
   readonly secrets = new Map<string, Record<string, string>>();
+  private readonly versions = new Map<string, number>();
+  private versionCounter = 0;
 
   read(name: string): Promise<Record<string, string> | undefined> {
     const s = this.secrets.get(name);
     return Promise.resolve(s ? { ...s } : undefined);
   }
 
+  readVersioned(name: string): Promise<{ data: Record<string, string>; version: string } | undefined> {
+    const s = this.secrets.get(name);
+    return Promise.resolve(s ? { data: { ...s }, version: String(this.versions.get(name) ?? 0) } : undefined);
+  }
+
   createIfAbsent(name: string, data: Record<string, string>): Promise<Record<string, string>> {
-    if (!this.secrets.has(name)) this.secrets.set(name, { ...data });
+    if (!this.secrets.has(name)) this.set(name, data);
     return Promise.resolve({ ...this.secrets.get(name)! });
   }
 
-  update(name: string, data: Record<string, string>): Promise<void> {
-    this.secrets.set(name, { ...data });
+  update(name: string, data: Record<string, string>, version: string): Promise<void> {
+    if (!this.secrets.has(name) || String(this.versions.get(name) ?? 0) !== version) return Promise.reject(new StoreConflict(name));
+    this.set(name, data);
     return Promise.resolve();
+  }
+
+  /** Written from outside (a test setting up a Secret): gets a new version like any write. */
+  set(name: string, data: Record<string, string>): void {
+    this.secrets.set(name, { ...data });
+    this.versions.set(name, ++this.versionCounter);
   }
 }
 
