@@ -1,9 +1,8 @@
 // certwright operator entry point: the only place that reads argv/env and exits.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parseConfig } from "./config.ts";
-import { KubeClient } from "./kube/client.ts";
+import { connect } from "./kube/kubeconfig.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { createLogger } from "./observability/logger.ts";
@@ -17,10 +16,7 @@ import { LeaderElector } from "./runtime/leader-election.ts";
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env);
   const log = createLogger({ level: config.logLevel, name: "certwright" });
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromDefault();
-  const client = KubeClient.fromKubeConfig(kc);
+  const { client, server } = connect({ kubeconfig: config.kubeconfig });
   const metrics = createMetrics({ defaultMetrics: true });
   const loop = monitorEventLoop(metrics.registry);
   client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: resourceOfPath(path) });
@@ -56,7 +52,7 @@ async function main(): Promise<void> {
     log,
     routes: { "/crl/*": operator.crls.route() },
   });
-  log.info({ port: health.port, namespace: config.namespace ?? "(all)", server: kc.getCurrentCluster()?.server }, "certwright starting");
+  log.info({ port: health.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
     void operator

@@ -1,9 +1,9 @@
 // `npm run inventory -- [--sort expiry|name] [--json] [--namespace ns]`: every certificate
 // certwright has issued, across namespaces, read from the Certificates' status history.
-import { KubeConfig } from "@kubernetes/client-node";
 import { CERTIFICATES } from "../kube/certwright-resources.ts";
-import { KubeClient } from "../kube/client.ts";
+import { connect } from "../kube/kubeconfig.ts";
 import type { KubeObject } from "../kube/objects.ts";
+import { systemClock } from "../runtime/clock.ts";
 import { formatTable, inventoryRows, sortRows, type SortKey } from "./inventory-table.ts";
 
 function arg(name: string): string | undefined {
@@ -14,11 +14,9 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const sort = (arg("sort") ?? "expiry") as SortKey;
   if (sort !== "expiry" && sort !== "name") throw new Error("--sort must be expiry or name");
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  const client = KubeClient.fromKubeConfig(kc);
+  const { client } = connect();
   const certs = await client.list<KubeObject>(CERTIFICATES, { namespace: arg("namespace") });
-  const now = new Date();
+  const now = systemClock.now();
   const rows = sortRows(inventoryRows(certs.items, now), sort);
   process.stdout.write(process.argv.includes("--json") ? JSON.stringify(rows, null, 2) + "\n" : formatTable(rows, now));
 }

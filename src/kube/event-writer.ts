@@ -1,10 +1,37 @@
 // Writes recorded events as events.k8s.io/v1 Events: create on the first count, patch the
 // series afterwards (falling back to create when the first write was lost).
-import type { RecordedEvent } from "../runtime/events.ts";
 import type { KubeClient } from "./client.ts";
 import { isNotFound } from "./errors.ts";
 import type { KubeObject } from "./objects.ts";
 import { EVENTS } from "./resources.ts";
+
+export interface ObjectReference {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventInput {
+  type: EventType;
+  /** CamelCase, e.g. "Issued". */
+  reason: string;
+  message: string;
+}
+
+/** What the kube layer writes: create when count is 1, otherwise update the event called `name`. */
+export interface RecordedEvent extends EventInput {
+  /** Event object name, stable for all counts of one aggregated event. */
+  name: string;
+  involvedObject: ObjectReference;
+  count: number;
+  firstTimestamp: Date;
+  lastTimestamp: Date;
+}
+
 
 const REPORTER = "certwright";
 

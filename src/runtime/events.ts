@@ -5,37 +5,13 @@
 //   combined event ("(combined from similar events): ...") whose count grows instead.
 // Emitting never throws into callers; failed writes are logged and dropped.
 import type { Logger } from "../observability/logger.ts";
+import type { EventInput, ObjectReference, RecordedEvent } from "../kube/event-writer.ts";
 import type { Clock } from "./clock.ts";
 
-export interface ObjectReference {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  uid?: string;
-}
-
-export type EventType = "Normal" | "Warning";
-
-export interface EventInput {
-  type: EventType;
-  /** CamelCase, e.g. "Issued". */
-  reason: string;
-  message: string;
-}
+export type { EventInput, EventType, ObjectReference, RecordedEvent } from "../kube/event-writer.ts";
 
 export interface EventSink {
   emit(ref: ObjectReference, e: EventInput): void;
-}
-
-/** What the kube layer writes: create when count is 1, otherwise update the event called `name`. */
-export interface RecordedEvent extends EventInput {
-  /** Event object name, stable for all counts of one aggregated event. */
-  name: string;
-  involvedObject: ObjectReference;
-  count: number;
-  firstTimestamp: Date;
-  lastTimestamp: Date;
 }
 
 export type EventWriter = (event: RecordedEvent) => Promise<void>;

@@ -4,7 +4,7 @@
 // ACME has no CRL to publish, so this connector issues, renews and revokes, nothing more.
 import { REVOCATION_REASON_CODES } from "../../pki/crl.ts";
 import { canonicalIp } from "../../pki/san.ts";
-import { IssuedCertificates } from "../issued-certificates.ts";
+import { IssuedCertificates } from "../shared/issued-certificates.ts";
 import {
   ConnectorError,
   unsupported,
@@ -22,7 +22,7 @@ import { AcmeClient, type Http01Presenter, type Identifier } from "./acme-client
 import { abortable, sleepUnlessCancelled } from "../shared/abort.ts";
 import { csrToDer } from "../shared/csr.ts";
 import { resolveTimeouts, undiciHttpClient, type FetchLike, type HttpClientFactory, type HttpTimeoutsSpec } from "../shared/http.ts";
-import { splitChain } from "./chain.ts";
+import { splitChain } from "../shared/chain.ts";
 
 export interface AcmeAuthorityConfig {
   server: string;

@@ -2,7 +2,7 @@
 // put there: base64 DER of the leaf, a PEM text, or base64 of a PEM text (sometimes a chain).
 import { pemEncode } from "../../pki/pem.ts";
 import { splitPemBundle } from "../../pki/inspect.ts";
-import { splitChain } from "../acme/chain.ts";
+import { splitChain } from "../shared/chain.ts";
 import { ConnectorError, type IssuedCertificate } from "../connector.ts";
 
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;

@@ -1,7 +1,7 @@
 // A CA behind any CZERTAINLY v2 authority-provider connector (EJBCA, ADCS, MS CA, ...): the CSR
 // goes to .../certificates/issue, revocation to .../certificates/revoke. The remote CA decides
 // subject and validity, and publishes its own CRL, so this connector issues, renews and revokes.
-import { IssuedCertificates } from "../issued-certificates.ts";
+import { IssuedCertificates } from "../shared/issued-certificates.ts";
 import { throwIfCancelled } from "../shared/abort.ts";
 import { csrToDer } from "../shared/csr.ts";
 import { resolveTimeouts, undiciHttpClient, type FetchLike, type HttpClientFactory, type HttpTimeoutsSpec } from "../shared/http.ts";

@@ -1,10 +1,10 @@
 // Certificates a connector issued in this process, by serial. Authorities that revoke by
 // certificate rather than serial (ACME, CZERTAINLY) fall back to this when the caller hands
 // over only a serial.
-import { inspectCertificate } from "../pki/inspect.ts";
-import { CERTIFICATE_BUNDLE_LIMITS, pemDecode } from "../pki/pem.ts";
-import { normalizeSerial } from "../pki/serial.ts";
-import { ConnectorError, type RevokeRequest } from "./connector.ts";
+import { inspectCertificate } from "../../pki/inspect.ts";
+import { CERTIFICATE_BUNDLE_LIMITS, pemDecode } from "../../pki/pem.ts";
+import { normalizeSerial } from "../../pki/serial.ts";
+import { ConnectorError, type RevokeRequest } from "../connector.ts";
 
 /** How many certificates are remembered; the oldest goes first. */
 const REMEMBERED = 10_000;
