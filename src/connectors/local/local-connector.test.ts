@@ -67,6 +67,15 @@ class ConflictCountingStore extends MemorySecretStore {
   }
 }
 
+/** Counts every create attempt, won or lost. */
+class CreateCountingStore extends MemorySecretStore {
+  readonly creates: string[] = [];
+  override createIfAbsent(name: string, data: Record<string, string>) {
+    this.creates.push(name);
+    return super.createIfAbsent(name, data);
+  }
+}
+
 describe("local connector", () => {
   it("creates its CA once, on first use, and reuses it; the CA Secret holds only the key pair", async () => {
     const store = new MemorySecretStore();
@@ -74,6 +83,14 @@ describe("local connector", () => {
     const b = await new LocalConnector({ caSecretName: "ca", generate: true }, store, () => now).prepare();
     expect(a.caPem).toBe(b.caPem);
     expect(Object.keys(store.secrets.get("ca")!).sort()).toEqual(["tls.crt", "tls.key"]);
+  });
+
+  it("generates one CA on a fresh profile however many issuances start at once", async () => {
+    const store = new CreateCountingStore();
+    const conn = new LocalConnector({ caSecretName: "ca", generate: true }, store, () => now);
+    const issued = await Promise.all(Array.from({ length: 16 }, async () => conn.issue(await request(new Date(now.getTime() + DAY)))));
+    expect(store.creates.filter((n) => n === "ca")).toEqual(["ca"]);
+    expect(new Set(issued.map((c) => c.caPem)).size).toBe(1);
   });
 
   it("without generate, a missing CA is a ConnectorError naming the Secret", async () => {

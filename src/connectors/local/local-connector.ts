@@ -51,6 +51,8 @@ export class LocalConnector implements Connector {
   private readonly state: CrlStateStore;
   private readonly now: () => Date;
   private ca: CachedCa | undefined;
+  /** The read (or first-use generation) in flight: concurrent callers share it. */
+  private loading: Promise<CachedCa> | undefined;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(config: LocalAuthorityConfig, store: SecretStore, now: () => Date) {
@@ -139,11 +141,22 @@ export class LocalConnector implements Connector {
 
   /** The CA, if it may sign now; else the ConnectorError that says why (the same on every path). */
   private async usableCa(fresh: boolean): Promise<LoadedCa> {
-    const cached = fresh || !this.ca ? await this.loadCa() : this.ca;
+    const cached = fresh || !this.ca ? await this.loadShared() : this.ca;
     if (cached.result instanceof ConnectorError) throw cached.result;
     const invalid = caValidityError(`CA Secret ${this.config.caSecretName}`, cached.result.validity, this.now());
     if (invalid) throw invalid;
     return cached.result;
+  }
+
+  /**
+   * One read at a time for all of this connector's workers: on a fresh profile they would otherwise
+   * each generate a CA key and race to create the Secret (one wins, the others' work is wasted).
+   */
+  private loadShared(): Promise<CachedCa> {
+    this.loading ??= this.loadCa().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
   }
 
   /** Reads the CA Secret (creating it when asked to and absent); re-parses only when its content changed. */
