@@ -1,75 +1,149 @@
-// `npm run bench`: issuance figures on a real local control plane. Prints time to Ready for a
-// batch of Certificates, issuances per second, API writes per issuance, and key generation cost.
-// Numbers, not assertions: tests stay deterministic, this measures.
-import { fileURLToPath } from "node:url";
+// `npm run bench -- [--n 1000] [--key ecdsa|rsa|ed25519] [--workers N] [--no-restart]`: what users
+// of an operator care about, measured on a real control plane with the operator as a process of
+// its own: time to all Ready, create-to-Ready latency, throughput, the operator's CPU and memory,
+// event-loop delay, API writes per certificate as the API server's audit log counts them, and a
+// restart over the Ready set. Numbers, not assertions: tests stay deterministic, this measures.
+import { cpus, loadavg, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
-import { KubeConfig } from "@kubernetes/client-node";
-import { KubeClient } from "../src/kube/client.ts";
+import { fileURLToPath } from "node:url";
 import { CERTIFICATES } from "../src/kube/certwright-resources.ts";
 import type { KubeObject } from "../src/kube/objects.ts";
-import { NAMESPACES, resourceOfPath } from "../src/kube/resources.ts";
-import { createLogger } from "../src/observability/logger.ts";
-import { createOperator } from "../src/operator.ts";
-import { generatePrivateKey, type KeySpec } from "../src/pki/keys.ts";
-import { systemClock } from "../src/runtime/clock.ts";
-import { startControlPlane } from "./control-plane/index.ts";
+import { NAMESPACES } from "../src/kube/resources.ts";
+import type { KeySpec } from "../src/pki/keys.ts";
+import { formatWrites, mib, quantile, secs } from "./bench/figures.ts";
+import { keysPerSecond, msPerKey } from "./bench/keygen.ts";
+import { startOperatorProcess, sumOf, type OperatorProcess } from "./bench/operator-process.ts";
+import { KEY_SPECS, parseBenchOptions, type BenchOptions } from "./bench/options.ts";
+import { ProcessWatch } from "./bench/process-stats.ts";
+import { ReadinessWatch } from "./bench/readiness.ts";
+import { readAudit } from "./chaos/audit.ts";
+import { startChaosCluster, type ChaosCluster } from "./chaos/cluster.ts";
+import { pollUntil, sleep } from "./chaos/wait.ts";
 import { applyExampleFiles } from "./examples.ts";
 
-const COUNT = Number(process.env.BENCH_CERTIFICATES ?? 200);
+const NS = "bench";
+const CREATE_CONCURRENCY = 64;
 
-async function keyGeneration(): Promise<void> {
+async function keyGenerationTable(): Promise<void> {
   const specs: [string, KeySpec, number][] = [
     ["ECDSA P-256", { algorithm: "ECDSA", size: 256 }, 200],
     ["Ed25519", { algorithm: "Ed25519" }, 200],
     ["RSA 2048", { algorithm: "RSA", size: 2048 }, 10],
-    ["RSA 4096", { algorithm: "RSA", size: 4096 }, 2],
   ];
-  for (const [name, spec, n] of specs) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) await generatePrivateKey(spec);
-    console.log(`key generation ${name.padEnd(12)} ${((performance.now() - t) / n).toFixed(2)} ms/key`);
-  }
+  for (const [name, spec, n] of specs) console.log(`key generation ${name.padEnd(12)} ${(await msPerKey(spec, n)).toFixed(2)} ms/key (one at a time)`);
 }
 
-async function issuance(): Promise<void> {
-  const cp = await startControlPlane({ crdDir: fileURLToPath(new URL("../crds", import.meta.url)), quiet: true });
-  try {
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfig);
-    const client = KubeClient.fromKubeConfig(kc);
-    const writes = new Map<string, number>();
-    client.rest.onWrite = (verb, path) => {
-      const k = `${verb} ${resourceOfPath(path)}`;
-      writes.set(k, (writes.get(k) ?? 0) + 1);
-    };
-    const user = KubeClient.fromKubeConfig(kc);
-    await user.create<KubeObject>(NAMESPACES, { metadata: { name: "bench" } });
-    await applyExampleFiles(user, "bench", fileURLToPath(new URL("../examples", import.meta.url)), ["ra-profile-local.yaml"]);
-    const operator = createOperator({ client, clock: systemClock, log: createLogger({ level: "error" }), clusterResourceNamespace: "bench" });
-    await operator.start();
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: COUNT }, (_, i) =>
-        user.create<KubeObject>(CERTIFICATES, {
-          metadata: { name: `b${i}`, namespace: "bench" },
-          spec: { raProfileRef: { name: "local-ca" }, type: "server", secretName: `b${i}-tls`, dnsNames: [`b${i}.example.com`], privateKey: { algorithm: "ECDSA", size: 256 } },
-        } as KubeObject),
-      ),
-    );
-    for (;;) {
-      const items = (await user.list<KubeObject & { status?: { revision?: number } }>(CERTIFICATES, { namespace: "bench" })).items;
-      if (items.filter((c) => c.status?.revision === 1).length === COUNT) break;
-      await new Promise((r) => setTimeout(r, 100));
+async function createAll(cluster: ChaosCluster, o: BenchOptions): Promise<Map<string, number>> {
+  const createdAt = new Map<string, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CREATE_CONCURRENCY }, async () => {
+      for (let i = next++; i < o.n; i = next++) {
+        const name = `b${i}`;
+        createdAt.set(name, performance.now());
+        await cluster.admin.create<KubeObject>(CERTIFICATES, {
+          metadata: { name, namespace: NS },
+          spec: { raProfileRef: { name: "local-ca" }, type: "server", secretName: `${name}-tls`, dnsNames: [`${name}.example.com`], privateKey: KEY_SPECS[o.key].spec },
+        } as KubeObject);
+      }
+    }),
+  );
+  return createdAt;
+}
+
+/** Resolves when the operator's writes and reconciles have not moved for `quietMs`. */
+async function settled(op: OperatorProcess, quietMs: number, timeoutMs: number): Promise<number | undefined> {
+  const t0 = performance.now();
+  let last = "";
+  let since = performance.now();
+  const done = await pollUntil(async () => {
+    const m = await op.metrics();
+    const now = `${sumOf(m, "certwright_api_writes_total")}/${sumOf(m, "certwright_controller_reconcile_total")}`;
+    if (now !== last) [last, since] = [now, performance.now()];
+    return performance.now() - since >= quietMs;
+  }, timeoutMs, 250);
+  return done ? since - t0 : undefined;
+}
+
+/** The worst per-second p99 of the operator's event-loop delay while `until` runs. */
+async function worstLoopDelay<T>(op: OperatorProcess, until: Promise<T>): Promise<{ result: T; p99Ms: number }> {
+  let worst = 0;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      const m = await op.metrics().catch(() => new Map<string, number>());
+      worst = Math.max(worst, m.get('certwright_event_loop_delay_seconds{quantile="0.99"}') ?? 0);
+      await sleep(1000);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    console.log(`issued ${COUNT} ECDSA P-256 certificates to Ready in ${seconds.toFixed(2)} s (${(COUNT / seconds).toFixed(1)}/s)`);
-    const total = [...writes.values()].reduce((a, b) => a + b, 0);
-    console.log(`operator API writes: ${total} (${(total / COUNT).toFixed(2)} per issuance): ${[...writes].map(([k, v]) => `${k}=${v}`).join(", ")}`);
-    await operator.stop();
-  } finally {
-    await cp.stop();
+  })();
+  const result = await until;
+  running = false;
+  await sampler;
+  return { result, p99Ms: worst * 1000 };
+}
+
+async function operatorWrites(cluster: ChaosCluster, user: string) {
+  const mine = (await readAudit(cluster.auditLog)).filter((w) => w.user === user && w.code < 400);
+  return { certificates: mine.filter((w) => w.resource !== "leases"), lease: mine.filter((w) => w.resource === "leases") };
+}
+
+async function burst(cluster: ChaosCluster, o: BenchOptions, op: OperatorProcess): Promise<void> {
+  const watch = new ReadinessWatch(cluster.admin, NS);
+  await watch.start();
+  const stats = new ProcessWatch(op.pid);
+  const idle = await stats.sample();
+  const t0 = performance.now();
+  const createdAt = await createAll(cluster, o);
+  const { result: allReady, p99Ms } = await worstLoopDelay(op, watch.waitFor(o.n, Math.max(600_000, o.n * 300)));
+  const total = performance.now() - t0;
+  const busy = await stats.sample();
+  await watch.stop();
+  const latencies = [...watch.readyAt].map(([name, at]) => at - (createdAt.get(name) ?? t0)).sort((a, b) => a - b);
+  const label = KEY_SPECS[o.key].label;
+  console.log(`${allReady ? "all" : "NOT all"} ${o.n} ${label} certificates Ready in ${secs(total)} (${((watch.readyAt.size / total) * 1000).toFixed(1)}/s)`);
+  console.log(`create to Ready: p50 ${secs(quantile(latencies, 0.5))}, p99 ${secs(quantile(latencies, 0.99))}, max ${secs(latencies.at(-1))}`);
+  console.log(`operator CPU during the burst: ${((busy?.cpuSeconds ?? 0) - (idle?.cpuSeconds ?? 0)).toFixed(1)} s; event-loop delay p99 (worst second): ${p99Ms.toFixed(0)} ms`);
+  const quiet = await settled(op, 5000, 300_000);
+  const rest = await stats.sample();
+  stats.stop();
+  console.log(`operator RSS: peak ${mib(stats.peakRssBytes)}, settled ${mib(rest?.rssBytes)} (settled ${quiet === undefined ? "never, within 300 s" : `${secs(quiet)} after Ready`})`);
+  const w = await operatorWrites(cluster, op.name);
+  console.log(`API writes (audit log): ${formatWrites(w.certificates, o.n)}; Lease ${w.lease.length}`);
+  if (o.key === "rsa") {
+    const limit = await keysPerSecond({ algorithm: "RSA", size: 2048 }, 40);
+    const rate = (watch.readyAt.size / total) * 1000;
+    console.log(`RSA 2048 key-generation limit of this machine: ${limit.toFixed(1)} keys/s; issuance ran at ${((rate / limit) * 100).toFixed(0)} % of it`);
   }
 }
 
-await keyGeneration();
-await issuance();
+async function restart(cluster: ChaosCluster, o: BenchOptions, old: OperatorProcess): Promise<void> {
+  await old.stop();
+  const t0 = performance.now();
+  const op = await startOperatorProcess(cluster, "bench-op-2", NS, o.workers);
+  const ready = performance.now() - t0;
+  const stats = new ProcessWatch(op.pid);
+  const verified = await pollUntil(async () => sumOf(await op.metrics(), "certwright_controller_reconcile_total", 'controller="certificate"') >= o.n, 600_000, 250);
+  const allVerified = performance.now() - t0;
+  const quiet = await settled(op, 5000, 300_000);
+  const rest = await stats.sample();
+  stats.stop();
+  const w = await operatorWrites(cluster, op.name);
+  console.log(`restart over ${o.n} Ready: /readyz after ${secs(ready)}, every Certificate reconciled after ${verified ? secs(allVerified) : "never (600 s)"}, settled after ${quiet === undefined ? "-" : secs(allVerified + quiet)}; RSS ${mib(rest?.rssBytes)}`);
+  console.log(`restart writes (audit log): ${w.certificates.length} (${formatWrites(w.certificates, o.n)}); Lease ${w.lease.length}`);
+  await op.stop();
+}
+
+const o = parseBenchOptions(process.argv.slice(2));
+console.log(`bench ${new Date().toISOString()}: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${mib(totalmem())}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, Node ${process.version}`);
+await keyGenerationTable();
+const cluster = await startChaosCluster();
+try {
+  await cluster.admin.create<KubeObject>(NAMESPACES, { metadata: { name: NS } });
+  await applyExampleFiles(cluster.admin, NS, fileURLToPath(new URL("../examples", import.meta.url)), ["ra-profile-local.yaml"]);
+  const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers);
+  await burst(cluster, o, op);
+  if (o.restart) await restart(cluster, o, op);
+  else await op.stop();
+} finally {
+  await cluster.stop();
+}
