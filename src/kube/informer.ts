@@ -21,6 +21,20 @@ export interface InformerOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   onError?(err: unknown): void;
+  /**
+   * Applied to every object before it is cached and handed to handlers, to keep in memory only
+   * what reconciles read (client-go's SetTransform). Default: drop metadata.managedFields, often
+   * the largest part of an object and read by no reconciler.
+   */
+  transform?(obj: unknown): unknown;
+}
+
+/** The default transform: everything but metadata.managedFields. */
+export function withoutManagedFields<T>(obj: T): T {
+  const m = (obj as { metadata?: { managedFields?: unknown } }).metadata;
+  if (!m?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = m;
+  return { ...obj, metadata };
 }
 
 interface WatchEvent<T> {
@@ -142,7 +156,8 @@ export class Informer<T extends KubeObject> {
     this.currentWaiters.splice(0).forEach((w) => w());
   }
 
-  private upsert(obj: T): void {
+  private upsert(received: T): void {
+    const obj = (this.opts.transform ?? withoutManagedFields)(received) as T;
     const key = keyOf(obj);
     const old = this.cache.get(key);
     this.cache.set(key, obj);
