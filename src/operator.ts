@@ -1,5 +1,6 @@
 // Wires informers, reconcilers and controllers into one Manager. main.ts and the integration
 // tests both build the operator here; only the clock, the client and the options differ.
+import { mostUrgentFirst } from "./controllers/resync-order.ts";
 import type { ConnectorDeps } from "./connectors/factory.ts";
 import type { KubeClient } from "./kube/client.ts";
 import { CERTIFICATES, CLUSTER_RA_PROFILES, RA_PROFILES } from "./kube/certwright-resources.ts";
@@ -94,7 +95,7 @@ export function createOperator(o: OperatorOptions): Operator {
     log: o.log,
     metrics: o.metrics,
     fence,
-    resync: () => certificates.list().map(keyOf),
+    resync: () => mostUrgentFirst(certificates.list()).map(keyOf),
     reconciler: counted(reconciled, new CertificateReconciler({
       client: o.client, certificates: certView, secrets: secretView, profiles: lookup, connectors, clock: o.clock, events, metrics: o.metrics,
       directory: certificateDirectory({ raProfiles: (ns) => raProfiles.list(ns), clusterRAProfiles: () => clusterProfiles.list(), certificates: (ns) => certificates.list(ns), clusterResourceNamespace: o.clusterResourceNamespace }),
