@@ -214,7 +214,7 @@ describe("names: what the schema admits is refused with a message or issued exac
     key = await generatePrivateKey({ algorithm: "Ed25519" });
   });
 
-  it(`holds for >= ${MIN_VALUES} admitted values (fast-check, ${RUNS} specs)`, { timeout: 300_000 }, async () => {
+  it(`holds for >= ${MIN_VALUES} admitted values (fast-check, ${RUNS} specs)`, { timeout: 900_000 }, async () => {
     console.log(`name-encoding property: seed ${SEED} (replay with NAMES_FC_SEED=${SEED})`);
     const stats = { admitted: 0, refusedAtApply: 0, refused: 0, issued: 0, certificates: 0 };
     const sample: { pem: string; subject: SubjectSpec; sans: SanSpec }[] = [];

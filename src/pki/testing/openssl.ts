@@ -12,11 +12,16 @@ export interface CliResult {
 }
 
 /** Runs a command without a shell; never throws on a non-zero exit, the caller asserts on code. */
-export function run(cmd: string, args: string[]): Promise<CliResult> {
+/**
+ * Runs a command to completion. The timeout only stops a hung tool: it is long because a loaded
+ * CI machine can make a batch of 150 openssl calls take over a minute. A kill says so in stderr.
+ */
+export function run(cmd: string, args: string[], timeoutMs = 300_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+      const killed = err && err.killed ? `\n${cmd} killed after ${timeoutMs} ms (signal ${String(err.signal)})` : "";
+      resolve({ code, stdout, stderr: stderr + killed });
     });
   });
 }
