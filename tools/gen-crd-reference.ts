@@ -34,89 +34,6 @@ interface Rule {
   message: string;
 }
 
-/** Meanings for fields whose schema has no description (keyed by path, shared by the kinds). */
-const MEANINGS: Record<string, string> = {
-  "spec.raProfileRef.kind": "RAProfile (same namespace) or ClusterRAProfile.",
-  "spec.subject.commonName": "CN.",
-  "spec.subject.countries": "C: upper-case ISO 3166-1 alpha-2 country codes (see docs/name-rules.md).",
-  "spec.subject.organizations": "O.",
-  "spec.subject.organizationalUnits": "OU.",
-  "spec.subject.localities": "L.",
-  "spec.subject.provinces": "ST.",
-  "spec.subject.streetAddresses": "street.",
-  "spec.subject.postalCodes": "postalCode.",
-  "spec.subject.serialNumber": "The serialNumber DN attribute (2.5.4.5), not the certificate serial.",
-  "spec.subject.organizationIdentifier": "organizationIdentifier (2.5.4.97), e.g. PSD2 `PSDGB-FCA-123456`.",
-  "spec.subject.uid": "UID (0.9.2342.19200300.100.1.1).",
-  "spec.subject.otherAttributes": "Further DN attributes by OID.",
-  "spec.subject.otherAttributes[].oid": "Dotted attribute OID, e.g. `2.5.4.97`; not an arc such as `2.5.4`, not an attribute with its own field (docs/name-rules.md).",
-  "spec.subject.otherAttributes[].value": "Attribute value.",
-  "spec.privateKey.algorithm": "RSA, ECDSA (P-256 / P-384) or Ed25519.",
-  "spec.privateKey.encoding": "Encoding of `tls.key`; only PKCS#8.",
-  "spec.csrSecretRef.name": "Secret (same namespace) holding the PEM CSR.",
-  "spec.csrSecretRef.key": "Key of the CSR in that Secret.",
-  "spec.secretTemplate.labels": "Labels for the Secret.",
-  "spec.secretTemplate.annotations": "Annotations for the Secret.",
-  "spec.keystores": "Extra keystore formats written into the Secret.",
-  "spec.keystores.pkcs12.create": "Write `keystore.p12`.",
-  "spec.keystores.pkcs12.passwordSecretRef": "Secret key holding the keystore password.",
-  "spec.jwks.enabled": "Publish `jwks.json`.",
-  "spec.jwks.alg":
-    "JWK `alg`. Default from the key: PS256 / ES256 / ES384 / EdDSA for signing, RSA-OAEP-256 / ECDH-ES for encryption. Must fit the key (checked at issuance).",
-  "spec.revocation.reason": "RFC 5280 CRL reason.",
-  "spec.renewalRequest.id": "Change it to ask for one more renewal.",
-  "spec.renewalRequest.rekey": "true: this renewal makes a new key even with rotationPolicy Never.",
-  "status.conditions": "Conditions, `Ready` among them; a list-map keyed by `type`.",
-  "status.conditions[].type": "Condition type, e.g. `Ready`.",
-  "status.conditions[].status": "`True`, `False` or `Unknown`.",
-  "status.conditions[].reason": "CamelCase reason, e.g. `Issued`, `ProfileNotFound`.",
-  "status.conditions[].message": "Human-readable detail.",
-  "status.conditions[].observedGeneration": "Generation the condition was computed for.",
-  "status.conditions[].lastTransitionTime": "When status last changed.",
-  "status.observedGeneration": "Generation of the spec this status describes.",
-  "status.notBefore": "Start of validity of the current certificate.",
-  "status.notAfter": "Expiry of the current certificate.",
-  "status.renewalTime": "When the controller will renew the current certificate (about notAfter − renewBefore).",
-  "status.serialNumber": "Serial number (hex) of the current certificate.",
-  "status.fingerprintSHA256": "SHA-256 fingerprint of the current certificate.",
-  "status.failedIssuanceAttempts": "Failed attempts since the last success; reset on success.",
-  "status.lastFailureTime": "Time of the last failed attempt.",
-  "status.nextRetryTime": "When the next attempt after a failure is due (backoff).",
-  "status.lastRenewalRequestId": "The last `spec.renewalRequest.id` acted upon.",
-  "status.revokedAt": "When the current certificate was revoked.",
-  "status.revocationReason": "Reason it was revoked with.",
-  "status.history[].serialNumber": "Serial number (hex).",
-  "status.history[].notBefore": "Start of validity.",
-  "status.history[].notAfter": "Expiry.",
-  "status.history[].fingerprintSHA256": "SHA-256 fingerprint.",
-  "status.history[].state": "`issued` (current), `superseded`, `revoked` or `expired`.",
-  "status.history[].revocationReason": "Reason, when revoked.",
-  "status.history[].revokedAt": "When it was revoked.",
-  "spec.authority.local.commonName": "CN of a generated CA.",
-  "spec.authority.local.organization": "O of a generated CA.",
-  "spec.defaults": "Values for Certificates that leave the field unset.",
-  "spec.defaults.privateKey": "Key for Certificates that set no `privateKey` (else RSA 2048).",
-  "spec.defaults.privateKey.algorithm": "RSA, ECDSA or Ed25519.",
-  "spec.defaults.privateKey.size": "Bits: RSA 2048/3072/4096, ECDSA 256/384; unset for Ed25519.",
-  "spec.policy": "What Certificates may ask for; unset: no limits. Within it an unset list does not limit, an empty list allows nothing.",
-  "spec.policy.allowedTypes": "Certificate types that may be issued; unset: all.",
-  "spec.policy.keyAlgorithms[].algorithm": "An allowed algorithm.",
-  "spec.policy.keyAlgorithms[].sizes": "Allowed sizes for it; unset: every valid size.",
-  "spec.policy.maxDuration": "Longest lifetime that may be requested.",
-  "spec.policy.minDuration": "Shortest lifetime that may be requested.",
-  "spec.policy.allowedSubjectAttributes": "Subject attributes a Certificate may set; unset: all.",
-  "spec.policy.requiredSubjectAttributes": "Subject attributes a Certificate must set.",
-  "spec.revocation": "What happens to certificates that are replaced or orphaned.",
-  "status.authorityType": "Authority type the status was computed for.",
-  "status.capabilities": "What the connector can do: issue, renew, revoke, crl.",
-  "status.crlNumber": "Number of the latest CRL published.",
-  "spec.namespaceSelector.matchLabels": "Labels the namespace must carry.",
-  "spec.namespaceSelector.matchExpressions": "Label requirements, all of which must hold.",
-  "spec.namespaceSelector.matchExpressions[].key": "Label key.",
-  "spec.namespaceSelector.matchExpressions[].operator": "In, NotIn, Exists or DoesNotExist.",
-  "spec.namespaceSelector.matchExpressions[].values": "Values for In / NotIn; empty for Exists / DoesNotExist.",
-};
-
 const NAMED_PATTERNS: Record<string, string> = {
   [DURATION_PATTERN.source]: "duration: h, m, s only, e.g. `8400h`, `1h30m`, `45s`",
   [DNS1123_SUBDOMAIN.source]: "lowercase DNS-1123 subdomain",
@@ -180,8 +97,8 @@ function walk(n: Node, path: string, required: boolean, rows: Row[], rules: Rule
   const element = leafLike(n);
   const constraints = [...(required ? ["**required**"] : []), ...constraintsOf(n)];
   if (element) constraints.push(...constraintsOf(element).map((c) => (n.type === "array" ? `each: ${c}` : `values: ${c}`)));
-  const meaning = typeof n.description === "string" ? n.description : MEANINGS[path];
-  if (meaning === undefined) throw new Error(`${path} has no description; add one in src/api or MEANINGS`);
+  const meaning = n.description;
+  if (typeof meaning !== "string" || meaning === "") throw new Error(`${path} has no description; add .describe() in src/api`);
   rows.push({ path, type: typeName(n), default: defaultOf(n), meaning, constraints: constraints.join("; ") });
   collectRules(n, path, rules);
   if (element) {

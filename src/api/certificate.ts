@@ -18,33 +18,40 @@ export const raProfileKinds = ["RAProfile", "ClusterRAProfile"] as const;
 
 export const raProfileRefSchema = z.object({
   name: objectName.describe("Name of the RAProfile (same namespace) or ClusterRAProfile."),
-  kind: z.enum(raProfileKinds).default("RAProfile"),
+  kind: z
+    .enum(raProfileKinds)
+    .default("RAProfile")
+    .describe("RAProfile (in the Certificate's namespace) or ClusterRAProfile."),
 });
 export type RAProfileRef = z.output<typeof raProfileRefSchema>;
 
 export const privateKeySchema = withRules(
   z.object({
-    algorithm: keyAlgorithmSchema.default("RSA"),
-    size: keySizeSchema.optional().describe("Bits: RSA 2048/3072/4096, ECDSA 256/384; unset for Ed25519."),
+    algorithm: keyAlgorithmSchema.default("RSA").describe("RSA, ECDSA (P-256 or P-384 by size) or Ed25519."),
+    size: keySizeSchema
+      .optional()
+      .describe("Bits: RSA 2048/3072/4096, ECDSA 256/384; unset for Ed25519. Unset: 2048 for RSA, 256 for ECDSA."),
     rotationPolicy: z
       .enum(["Always", "Never"])
       .default("Always")
       .describe("Always: every renewal makes a new key. Never: renewals reuse the key in the Secret."),
-    encoding: z.enum(["PKCS8"]).default("PKCS8"),
+    encoding: z.enum(["PKCS8"]).default("PKCS8").describe("Encoding of tls.key in the Secret; only PKCS#8 (PEM)."),
   }),
   keySizeRules,
 );
 export type PrivateKeySpec = z.output<typeof privateKeySchema>;
 
 export const csrSecretRefSchema = z.object({
-  name: objectName,
-  key: secretKey.default("tls.csr"),
+  name: objectName.describe("Secret in the Certificate's namespace that holds the PEM CSR."),
+  key: secretKey.default("tls.csr").describe("Key of the CSR in that Secret's data."),
 });
 
 export const pkcs12Schema = withRules(
   z.object({
-    create: z.boolean(),
-    passwordSecretRef: secretKeySelector.optional(),
+    create: z.boolean().describe("true: write keystore.p12 (certificate, chain and key) into the Secret."),
+    passwordSecretRef: secretKeySelector
+      .optional()
+      .describe("Secret key holding the keystore password; required when create is true."),
   }),
   [
     {
@@ -82,22 +89,39 @@ const certificateSpecObject = z.object({
     .optional()
     .describe("Sign this external CSR (PEM) instead; then no private key is generated or stored."),
   secretTemplate: z
-    .object({ labels: stringMap.optional(), annotations: stringMap.optional() })
+    .object({
+      labels: stringMap.optional().describe("Labels added to the Secret."),
+      annotations: stringMap.optional().describe("Annotations added to the Secret."),
+    })
     .optional()
     .describe("Labels and annotations copied onto the Secret."),
   keystores: z
     .object({ pkcs12: pkcs12Schema.optional().describe("Also write keystore.p12, encrypted with the referenced password.") })
-    .optional(),
+    .optional()
+    .describe("Extra keystore formats written into the Secret next to tls.crt and tls.key."),
   jwks: z
-    .object({ enabled: z.boolean(), alg: z.string().max(32).regex(/^[A-Za-z0-9+-]+$/).optional() })
+    .object({
+      enabled: z.boolean().describe("true: write jwks.json (the public key as a JWK Set) into the Secret."),
+      alg: z
+        .string()
+        .max(32)
+        .regex(/^[A-Za-z0-9+-]+$/)
+        .optional()
+        .describe(
+          "JWK alg. Unset: from the key (PS256, ES256, ES384 or EdDSA for signing; RSA-OAEP-256 or ECDH-ES for encryption). Must fit the key; checked at issuance.",
+        ),
+    })
     .optional()
     .describe("Publish the public key as a JWK Set (jwks.json) in the Secret."),
   revocation: z
-    .object({ reason: revocationReasonSchema.default("unspecified") })
+    .object({ reason: revocationReasonSchema.default("unspecified").describe("RFC 5280 CRL reason sent to the CA.") })
     .optional()
     .describe("Set to revoke the current certificate; while set it is not renewed."),
   renewalRequest: z
-    .object({ id: z.string().min(1).max(128), rekey: z.boolean().optional() })
+    .object({
+      id: z.string().min(1).max(128).describe("Change it to ask for one more renewal; status.lastRenewalRequestId records the last one acted on."),
+      rekey: z.boolean().optional().describe("true: this renewal makes a new key even with privateKey.rotationPolicy Never."),
+    })
     .optional()
     .describe("One-shot trigger: a new id asks for one renewal (rekey overrides rotationPolicy once)."),
 });
@@ -173,13 +197,13 @@ const serialNumber = z.string().max(64).regex(/^[0-9a-fA-F:]+$/);
 const fingerprint = z.string().max(128);
 
 export const historyEntrySchema = z.object({
-  serialNumber,
-  notBefore: rfc3339,
-  notAfter: rfc3339,
-  fingerprintSHA256: fingerprint.optional(),
-  state: z.enum(historyStates),
-  revocationReason: revocationReasonSchema.optional(),
-  revokedAt: rfc3339.optional(),
+  serialNumber: serialNumber.describe("Serial number of the certificate (hex)."),
+  notBefore: rfc3339.describe("Start of its validity."),
+  notAfter: rfc3339.describe("Its expiry."),
+  fingerprintSHA256: fingerprint.optional().describe("SHA-256 fingerprint of its DER encoding."),
+  state: z.enum(historyStates).describe("issued (the current one), superseded (replaced by a renewal), revoked or expired."),
+  revocationReason: revocationReasonSchema.optional().describe("RFC 5280 reason it was revoked with; only when revoked."),
+  revokedAt: rfc3339.optional().describe("When it was revoked; only when revoked."),
   issuedAt: rfc3339.optional().describe("When certwright stored this certificate; counts towards policy.maxIssuancesPerHour."),
 });
 export type HistoryEntry = z.output<typeof historyEntrySchema>;
@@ -188,19 +212,27 @@ export const MAX_HISTORY = 20;
 
 export const certificateStatusSchema = z.object({
   conditions: conditionsSchema.optional(),
-  observedGeneration: z.int().min(0).optional(),
-  notBefore: rfc3339.optional(),
-  notAfter: rfc3339.optional(),
-  renewalTime: rfc3339.optional(),
-  serialNumber: serialNumber.optional(),
-  fingerprintSHA256: fingerprint.optional(),
+  observedGeneration: z.int().min(0).optional().describe("metadata.generation of the spec this status describes."),
+  notBefore: rfc3339.optional().describe("Start of validity of the current certificate."),
+  notAfter: rfc3339.optional().describe("Expiry of the current certificate."),
+  renewalTime: rfc3339
+    .optional()
+    .describe(
+      "When the controller renews the current certificate: notAfter minus renewBefore, never earlier than a third into its lifetime (two thirds when renewBefore is not shorter than the lifetime).",
+    ),
+  serialNumber: serialNumber.optional().describe("Serial number (hex) of the current certificate."),
+  fingerprintSHA256: fingerprint.optional().describe("SHA-256 fingerprint of the current certificate's DER encoding."),
   revision: z.int().min(0).optional().describe("Counts issuances; 1 for the first certificate."),
-  failedIssuanceAttempts: z.int().min(0).optional(),
-  lastFailureTime: rfc3339.optional(),
-  nextRetryTime: rfc3339.optional(),
-  lastRenewalRequestId: z.string().max(128).optional(),
-  revokedAt: rfc3339.optional(),
-  revocationReason: revocationReasonSchema.optional(),
+  failedIssuanceAttempts: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("Failed attempts in a row that are retried with back-off; cleared by a success or a refusal (which waits for a change instead)."),
+  lastFailureTime: rfc3339.optional().describe("When the last issuance attempt failed."),
+  nextRetryTime: rfc3339.optional().describe("When the next attempt after a failure is due (exponential back-off)."),
+  lastRenewalRequestId: z.string().max(128).optional().describe("The last spec.renewalRequest.id acted on."),
+  revokedAt: rfc3339.optional().describe("When the current certificate was revoked."),
+  revocationReason: revocationReasonSchema.optional().describe("RFC 5280 reason the current certificate was revoked with."),
   history: z
     .array(historyEntrySchema)
     .max(MAX_HISTORY)

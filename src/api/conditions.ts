@@ -15,12 +15,12 @@ export type ConditionStatus = z.infer<typeof conditionStatusSchema>;
 export const rfc3339 = z.iso.datetime({ offset: true });
 
 export const conditionSchema = z.object({
-  type: z.string().min(1).max(316).regex(TYPE_PATTERN),
-  status: conditionStatusSchema,
-  reason: z.string().min(1).max(1024).regex(REASON_PATTERN),
-  message: z.string().max(32768),
-  observedGeneration: z.int().min(0).optional(),
-  lastTransitionTime: rfc3339,
+  type: z.string().min(1).max(316).regex(TYPE_PATTERN).describe("Condition type, e.g. Ready."),
+  status: conditionStatusSchema.describe("True, False or Unknown."),
+  reason: z.string().min(1).max(1024).regex(REASON_PATTERN).describe("CamelCase reason for the status, e.g. Issued."),
+  message: z.string().max(32768).describe("Human-readable detail."),
+  observedGeneration: z.int().min(0).optional().describe("metadata.generation the condition was computed for."),
+  lastTransitionTime: rfc3339.describe("When status last changed from one value to another."),
 });
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -28,7 +28,8 @@ export type Condition = z.infer<typeof conditionSchema>;
 export const conditionsSchema = z
   .array(conditionSchema)
   .max(16)
-  .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] });
+  .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
+  .describe("Observations of the object's state, Ready among them; a list-map keyed by type.");
 
 export type ConditionInput = Omit<Condition, "lastTransitionTime">;
 

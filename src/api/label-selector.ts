@@ -7,9 +7,13 @@ const withValues = ["In", "NotIn"] as const;
 
 export const labelSelectorRequirementSchema = withRules(
   z.object({
-    key: z.string().min(1).max(317),
-    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-    values: z.array(z.string().max(63)).max(64).optional(),
+    key: z.string().min(1).max(317).describe("Label key the requirement is about."),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]).describe("In, NotIn, Exists or DoesNotExist."),
+    values: z
+      .array(z.string().max(63))
+      .max(64)
+      .optional()
+      .describe("Label values for In and NotIn; must be empty for Exists and DoesNotExist."),
   }),
   [
     {
@@ -22,8 +26,12 @@ export const labelSelectorRequirementSchema = withRules(
 );
 
 export const labelSelectorSchema = z.object({
-  matchLabels: stringMap.optional(),
-  matchExpressions: z.array(labelSelectorRequirementSchema).max(16).optional(),
+  matchLabels: stringMap.optional().describe("Labels that must all be present with these values."),
+  matchExpressions: z
+    .array(labelSelectorRequirementSchema)
+    .max(16)
+    .optional()
+    .describe("Label requirements that must all hold (ANDed with matchLabels)."),
 });
 export type LabelSelector = z.output<typeof labelSelectorSchema>;
 export type LabelSelectorRequirement = z.output<typeof labelSelectorRequirementSchema>;

@@ -27,9 +27,18 @@ export const localAuthoritySchema = z.object({
     .object({
       caSecretName: objectName.describe("Secret holding the CA certificate and key (tls.crt, tls.key)."),
       generate: z.boolean().default(true).describe("Create a self-signed CA in that Secret when missing."),
-      commonName: z.string().min(1).max(64).optional(),
-      organization: z.string().min(1).max(64).optional(),
-      crlDistributionPoints: z.array(httpUrl).max(5).optional().describe("CRL URLs written into issued certificates."),
+      commonName: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe("CN of a generated CA (default \"certwright local CA\"); unused when the Secret exists."),
+      organization: z.string().min(1).max(64).optional().describe("O of a generated CA; unused when the Secret exists."),
+      crlDistributionPoints: z
+        .array(httpUrl)
+        .max(5)
+        .optional()
+        .describe("CRL distribution point URLs written into every certificate this CA signs."),
     })
     .describe("An in-cluster CA whose key pair lives in a Secret."),
 });
@@ -129,17 +138,32 @@ export type Authority = z.output<typeof authoritySchema>;
 export type AuthorityType = Authority["type"];
 export const authorityTypes = authoritySchema.options.map((o) => o.shape.type.value);
 
-const profileKeySchema = withRules(z.object({ algorithm: keyAlgorithmSchema, size: keySizeSchema.optional() }), keySizeRules);
+const profileKeySchema = withRules(
+  z.object({
+    algorithm: keyAlgorithmSchema.describe("RSA, ECDSA or Ed25519."),
+    size: keySizeSchema
+      .optional()
+      .describe("Bits: RSA 2048/3072/4096, ECDSA 256/384; unset for Ed25519. Unset: 2048 for RSA, 256 for ECDSA."),
+  }),
+  keySizeRules,
+);
 
 export const profileDefaultsSchema = z.object({
   duration: durationString.optional().describe("Lifetime when a Certificate sets none (built-in default 8400h)."),
   renewBefore: durationString.optional().describe("Renewal lead time when a Certificate sets none (built-in 1440h)."),
-  expiryNotice: durationString.optional().describe("Warn (event, condition) this long before expiry."),
-  privateKey: profileKeySchema.optional(),
+  expiryNotice: durationString
+    .optional()
+    .describe("Warn (event, ExpiryNotice condition) this long before a certificate expires (default 1440h); also sizes the CA's notice window."),
+  privateKey: profileKeySchema
+    .optional()
+    .describe("Key for Certificates that set no privateKey (else RSA 2048)."),
 });
 
 const keyAlgorithmPolicySchema = withRules(
-  z.object({ algorithm: keyAlgorithmSchema, sizes: z.array(keySizeSchema).max(8).optional() }),
+  z.object({
+    algorithm: keyAlgorithmSchema.describe("An allowed key algorithm."),
+    sizes: z.array(keySizeSchema).max(8).optional().describe("Allowed sizes in bits for it; unset: every valid size."),
+  }),
   [
     {
       rule: `self.algorithm != 'RSA' || !has(self.sizes) || self.sizes.all(s, s in [${RSA_KEY_SIZES.join(", ")}])`,
@@ -169,12 +193,32 @@ const cidr = withRules(z.string().max(49), [
 ]);
 
 const policyObject = z.object({
-  allowedTypes: z.array(certificateTypeSchema).max(8).optional(),
-  keyAlgorithms: z.array(keyAlgorithmPolicySchema).max(8).optional().describe("Allowed key algorithms and sizes."),
-  maxDuration: durationString.optional(),
-  minDuration: durationString.optional(),
-  allowedSubjectAttributes: z.array(subjectAttributeSchema).max(16).optional(),
-  requiredSubjectAttributes: z.array(subjectAttributeSchema).max(16).optional(),
+  allowedTypes: z
+    .array(certificateTypeSchema)
+    .max(8)
+    .optional()
+    .describe("Certificate types that may be issued; unset: all. Others are refused with TypeNotAllowed."),
+  keyAlgorithms: z
+    .array(keyAlgorithmPolicySchema)
+    .max(8)
+    .optional()
+    .describe("Allowed key algorithms and sizes; unset: all. Others are refused (KeyAlgorithmNotAllowed, KeySizeNotAllowed)."),
+  maxDuration: durationString
+    .optional()
+    .describe("Longest lifetime a Certificate may ask for; a longer one is refused (DurationTooLong), not shortened."),
+  minDuration: durationString
+    .optional()
+    .describe("Shortest lifetime a Certificate may ask for (default 1h); a shorter one is refused (DurationTooShort)."),
+  allowedSubjectAttributes: z
+    .array(subjectAttributeSchema)
+    .max(16)
+    .optional()
+    .describe("Subject attributes a Certificate may set; unset: all. Others are refused (SubjectAttributeNotAllowed)."),
+  requiredSubjectAttributes: z
+    .array(subjectAttributeSchema)
+    .max(16)
+    .optional()
+    .describe("Subject attributes a Certificate must set; a missing one is refused (SubjectAttributeMissing)."),
   dnsNames: z
     .array(glob(253))
     .max(64)
@@ -221,14 +265,19 @@ const revocationModes = z.enum(["Retain", "Revoke"]);
 const profileSpecShape = {
   enabled: z.boolean().default(true).describe("A disabled profile issues nothing new."),
   authority: authoritySchema.describe("Which CA connector to use and how to reach it."),
-  defaults: profileDefaultsSchema.optional(),
-  policy: policySchema.optional(),
+  defaults: profileDefaultsSchema.optional().describe("Values for Certificates that leave the field unset."),
+  policy: policySchema
+    .optional()
+    .describe(
+      "What Certificates may ask for; unset: no limits. Within it an unset list does not limit, an empty list allows nothing.",
+    ),
   revocation: z
     .object({
       onSupersede: revocationModes.default("Retain").describe("What to do with the old certificate after renewal."),
       onDelete: revocationModes.default("Retain").describe("What to do with the certificate when its Certificate goes."),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("What happens to certificates that are replaced or whose Certificate is deleted."),
 };
 
 interface ProfileSpecForRules {
@@ -284,8 +333,11 @@ export type Capability = (typeof capabilities)[number];
 
 export const raProfileStatusSchema = z.object({
   conditions: conditionsSchema.optional(),
-  observedGeneration: z.int().min(0).optional(),
-  authorityType: z.enum(authorityTypes as [AuthorityType, ...AuthorityType[]]).optional(),
+  observedGeneration: z.int().min(0).optional().describe("metadata.generation of the spec this status describes."),
+  authorityType: z
+    .enum(authorityTypes as [AuthorityType, ...AuthorityType[]])
+    .optional()
+    .describe("spec.authority.type the status was computed for."),
   caCertificate: z.string().max(65536).optional().describe("PEM of the issuing CA chain."),
   caNotBefore: rfc3339.optional().describe("notBefore of the CA certificate: nothing is issued before it."),
   caNotAfter: rfc3339
@@ -294,7 +346,15 @@ export const raProfileStatusSchema = z.object({
   caExpiryNoticeTime: rfc3339
     .optional()
     .describe("Start of the CA's notice window: the longer of defaults.expiryNotice and defaults.duration before caNotAfter."),
-  capabilities: z.array(z.enum(capabilities)).max(8).optional(),
-  crlNumber: z.int().min(0).optional(),
+  capabilities: z
+    .array(z.enum(capabilities))
+    .max(8)
+    .optional()
+    .describe("What the authority's connector can do: issue, renew, revoke, crl."),
+  crlNumber: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("CRL number of the latest CRL published (ConfigMap <profile>-crl, key ca.crl); only for authorities with the crl capability."),
 });
 export type RAProfileStatus = z.output<typeof raProfileStatusSchema>;

@@ -87,33 +87,36 @@ export const otherAttributeSchema = withRules(
         message: "must be a dotted attribute OID such as 2.5.4.97 (first arc 0-2, at least three arcs, no leading zeros)",
       }),
       attributeOidRules,
-    ),
-    value: text(256),
+    ).describe("Dotted attribute OID, e.g. 2.5.4.97; not an arc such as 2.5.4, nor an attribute with its own field (docs/name-rules.md)."),
+    value: text(256).describe("Attribute value, written as a UTF8String."),
   }),
   otherAttributeValueRules,
 );
 
 export const subjectSchema = z.object({
-  commonName: text(64).optional(),
+  commonName: text(64).optional().describe("CN (2.5.4.3)."),
   countries: z
     .array(withRules(z.string().max(2), [countryCode]))
     .max(10)
-    .optional(),
-  organizations: texts(64),
-  organizationalUnits: texts(64),
-  localities: texts(128),
-  provinces: texts(128),
-  streetAddresses: texts(128),
-  postalCodes: texts(40),
+    .optional()
+    .describe("C (2.5.4.6): upper-case ISO 3166-1 alpha-2 codes, written as PrintableString (docs/name-rules.md)."),
+  organizations: texts(64).describe("O (2.5.4.10)."),
+  organizationalUnits: texts(64).describe("OU (2.5.4.11)."),
+  localities: texts(128).describe("L (2.5.4.7)."),
+  provinces: texts(128).describe("ST (2.5.4.8)."),
+  streetAddresses: texts(128).describe("street (2.5.4.9)."),
+  postalCodes: texts(40).describe("postalCode (2.5.4.17)."),
   serialNumber: withRules(
     z.string().min(1).max(64).regex(PRINTABLE_PATTERN, {
       message: "must be a PrintableString: only A-Z a-z 0-9 space ' ( ) + , - . / : = ?",
     }),
     [noControlCharacters],
-  ).optional(),
-  organizationIdentifier: text(64).optional(),
-  uid: text(256).optional(),
-  otherAttributes: z.array(otherAttributeSchema).max(10).optional(),
+  )
+    .optional()
+    .describe("The serialNumber DN attribute (2.5.4.5), a PrintableString; not the certificate's serial number."),
+  organizationIdentifier: text(64).optional().describe("organizationIdentifier (2.5.4.97), e.g. PSD2 PSDGB-FCA-123456."),
+  uid: text(256).optional().describe("UID (0.9.2342.19200300.100.1.1)."),
+  otherAttributes: z.array(otherAttributeSchema).max(10).optional().describe("Further DN attributes by OID."),
 });
 export type Subject = z.infer<typeof subjectSchema>;
 

@@ -95,6 +95,9 @@ export const kindDefinitions: readonly KindDefinition[] = [
   },
 ];
 
+const SPEC_DESCRIPTION = "What is wanted; written by you.";
+const STATUS_DESCRIPTION = "What the controller observed and did; written only by certwright.";
+
 function rootSchema(def: KindDefinition): SchemaNode {
   return {
     description: def.description,
@@ -103,8 +106,8 @@ function rootSchema(def: KindDefinition): SchemaNode {
       apiVersion: { description: "APIVersion of this object.", type: "string" },
       kind: { description: "Kind of this object.", type: "string" },
       metadata: { type: "object" },
-      spec: toStructuralSchema(def.spec),
-      status: toStructuralSchema(def.status),
+      spec: { description: SPEC_DESCRIPTION, ...toStructuralSchema(def.spec) },
+      status: { description: STATUS_DESCRIPTION, ...toStructuralSchema(def.status) },
     },
     required: ["spec"],
   };
