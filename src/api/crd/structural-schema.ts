@@ -91,7 +91,11 @@ function recurse(node: SchemaNode, path: string): void {
   if (isNode(node.additionalProperties)) node.additionalProperties = structural(node.additionalProperties, `${path}{}`);
 }
 
+const PRESERVE = "x-kubernetes-preserve-unknown-fields";
+
 function check(node: SchemaNode, path: string): void {
+  // Any JSON value (a CZERTAINLY attribute's data): kept as written, judged by CEL.
+  if (node[PRESERVE] === true && node.type === undefined) return;
   if (typeof node.type !== "string") fail(path, "every node needs a type");
   if (node.type === "number") fail(path, "use z.int() (type integer); floats are not expected here");
   if (node.properties !== undefined && node.additionalProperties !== undefined) {

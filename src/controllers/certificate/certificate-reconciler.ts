@@ -273,6 +273,7 @@ export class CertificateReconciler implements Reconciler {
         connector,
         now: this.now(),
         reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
+        currentCertificatePem: decision.reuseKey ? current.data?.["tls.crt"] : undefined,
         externalCsrPem: csr ? await this.externalCsrPem(ctx) : undefined,
         signal: ctx.signal,
       });
