@@ -24,8 +24,8 @@ export const ATTRIBUTE_CONTENT_TYPES = [
 ] as const;
 export type AttributeContentType = (typeof ATTRIBUTE_CONTENT_TYPES)[number];
 
-/** Content types whose data is sensitive: it must come from a Secret, never inline in the spec. */
-export const SECRET_CONTENT_TYPES: readonly AttributeContentType[] = ["secret", "credential"];
+
+
 
 // CZERTAINLY's formats: date yyyy-MM-dd, time HH:mm:ss, datetime yyyy-MM-ddTHH:mm:ss(.SSS)XXX.
 const DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
@@ -89,55 +89,101 @@ export const CONTENT_SHAPES: Record<AttributeContentType, string> = {
   credential: "an object {uuid, name, kind, attributes}",
 };
 
-// CEL half of dataMatches for inline data (`c` is one content item).
-const celData: Record<Exclude<AttributeContentType, "secret" | "credential">, string> = {
-  string: "type(c.data) == string",
-  text: "type(c.data) == string",
-  date: `type(c.data) == string && c.data.matches('${DATE}')`,
-  time: `type(c.data) == string && c.data.matches('${TIME}')`,
-  datetime: `type(c.data) == string && c.data.matches('${DATETIME}')`,
-  integer: "type(c.data) == int",
-  float: "type(c.data) == double || type(c.data) == int",
-  boolean: "type(c.data) == bool",
-  object: "type(c.data) == map",
-  file: "type(c.data) == map && ['content', 'fileName', 'mimeType'].all(k, k in c.data && type(c.data[k]) == string)",
-  codeblock: "type(c.data) == map && ['language', 'code'].all(k, k in c.data && type(c.data[k]) == string)",
+/**
+ * The CRD cannot type one field by a sibling (and CEL cannot read an untyped field), so each
+ * content item holds its data in the field of its kind; the wire carries it as `data`.
+ */
+export const VALUE_FIELDS = ["string", "integer", "float", "boolean", "object", "file", "codeblock", "dataSecretRef"] as const;
+type ValueField = (typeof VALUE_FIELDS)[number];
+
+/** Which field holds the data of each contentType (dataSecretRef is allowed for all). */
+export const FIELD_OF: Record<AttributeContentType, ValueField> = {
+  string: "string",
+  text: "string",
+  date: "string",
+  time: "string",
+  datetime: "string",
+  integer: "integer",
+  float: "float",
+  boolean: "boolean",
+  object: "object",
+  file: "file",
+  codeblock: "codeblock",
+  secret: "dataSecretRef",
+  credential: "dataSecretRef",
 };
 
-/** Any JSON value: the CRD keeps it as written (no pruning, no type), CEL judges its shape. */
-const anyJson = z
-  .unknown()
-  .meta({ "x-kubernetes-preserve-unknown-fields": true })
-  .describe("The content's data, typed by the attribute's contentType (a string, a number, true/false or an object).");
+const FLOAT = "^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$";
+const PATTERN: Partial<Record<AttributeContentType, string>> = { date: DATE, time: TIME, datetime: DATETIME };
 
 const contentItem = withRules(
   z.object({
-    data: anyJson.optional(),
+    string: z.string().max(65536).optional().describe("The data of string, text, date (yyyy-MM-dd), time (HH:mm:ss) and datetime attributes."),
+    integer: z.int().optional().describe("The data of integer attributes."),
+    float: z
+      .string()
+      .max(64)
+      .regex(new RegExp(FLOAT), { message: "must be a decimal number" })
+      .optional()
+      .describe('The data of float attributes, written as a decimal string (e.g. "0.5"); sent as a JSON number.'),
+    boolean: z.boolean().optional().describe("The data of boolean attributes."),
+    object: z
+      .looseObject({})
+      .meta({ "x-kubernetes-preserve-unknown-fields": true })
+      .optional()
+      .describe("The data of object attributes, sent as written (e.g. {engineName: pki})."),
+    file: z
+      .object({
+        content: z.string().max(65536).describe("The file's content (base64 for binary files)."),
+        fileName: z.string().min(1).max(256).describe("The file's name."),
+        mimeType: z.string().min(1).max(256).describe("The file's MIME type."),
+      })
+      .optional()
+      .describe("The data of file attributes."),
+    codeblock: z
+      .object({
+        language: z.string().min(1).max(32).describe("The code's language (CZERTAINLY's ProgrammingLanguageEnum, e.g. json)."),
+        code: z.string().max(65536).describe("The code, base64."),
+      })
+      .optional()
+      .describe("The data of codeblock attributes."),
     dataSecretRef: secretKeySelector
       .optional()
-      .describe(
-        "Take the data from a Secret instead: for secret the value itself, for string types the text, for other types its JSON. Required for secret and credential.",
-      ),
+      .describe("Take the data from a Secret instead: for secret the value itself, for string types the text, for other types its JSON. Required for secret and credential."),
     reference: z.string().max(256).optional().describe("The content's reference (a display label some connectors read)."),
   }),
   [
     {
-      rule: "has(self.data) != has(self.dataSecretRef)",
-      message: "set exactly one of data and dataSecretRef",
-      holds: (c) => (c.data !== undefined) !== (c.dataSecretRef !== undefined),
+      rule: `[${VALUE_FIELDS.map((f) => `has(self.${f})`).join(", ")}].filter(x, x).size() == 1`,
+      message: `set exactly one of ${VALUE_FIELDS.join(", ")}`,
+      holds: (c) => VALUE_FIELDS.filter((f) => c[f] !== undefined).length === 1,
     },
   ],
 );
 export type AttributeContentSpec = z.output<typeof contentItem>;
 
-const inlineRules: CelRule<{ contentType: AttributeContentType; content: AttributeContentSpec[] }>[] = Object.entries(celData).map(
-  ([type, cel]) => ({
-    rule: `self.contentType != '${type}' || self.content.all(c, !has(c.data) || (${cel}))`,
-    message: `contentType ${type} needs data that is ${CONTENT_SHAPES[type as AttributeContentType]}`,
+const fieldRules: CelRule<{ contentType: AttributeContentType; content: AttributeContentSpec[] }>[] = ATTRIBUTE_CONTENT_TYPES.map((type) => {
+  const field = FIELD_OF[type];
+  const pattern = PATTERN[type];
+  const inline = field === "dataSecretRef" ? "false" : `has(c.${field})${pattern ? ` && c.string.matches('${pattern}')` : ""}`;
+  return {
+    rule: `self.contentType != '${type}' || self.content.all(c, has(c.dataSecretRef) || (${inline}))`,
+    message:
+      field === "dataSecretRef"
+        ? `contentType ${type} must come from a Secret (dataSecretRef), never inline`
+        : `contentType ${type} needs ${field} holding ${CONTENT_SHAPES[type]} (or dataSecretRef)`,
     fieldPath: ".content",
-    holds: (a) => a.contentType !== type || a.content.every((c) => c.data === undefined || dataMatches(a.contentType, c.data)),
-  }),
-);
+    holds: (a) =>
+      a.contentType !== type ||
+      a.content.every((c) => c.dataSecretRef !== undefined || (field !== "dataSecretRef" && c[field] !== undefined && (!pattern || new RegExp(pattern).test(c.string ?? "")))),
+  };
+});
+
+/** The data of an inline content item, as the wire sends it (dataSecretRef is read by the connector). */
+export function inlineData(c: AttributeContentSpec): unknown {
+  if (c.float !== undefined) return Number(c.float);
+  return c.string ?? c.integer ?? c.boolean ?? c.object ?? c.file ?? c.codeblock;
+}
 
 export const requestAttributeSchema = withRules(
   z.object({
@@ -148,15 +194,7 @@ export const requestAttributeSchema = withRules(
       .describe("The attribute's content type, as the connector's attribute definition declares it; the data must have this type."),
     content: z.array(contentItem).min(1).max(20).describe("The attribute's values (one, unless the attribute is a list)."),
   }),
-  [
-    ...inlineRules,
-    {
-      rule: "!(self.contentType in ['secret', 'credential']) || self.content.all(c, has(c.dataSecretRef))",
-      message: "secret and credential content must come from a Secret (dataSecretRef), never inline",
-      fieldPath: ".content",
-      holds: (a) => !SECRET_CONTENT_TYPES.includes(a.contentType) || a.content.every((c) => c.dataSecretRef !== undefined),
-    },
-  ],
+  fieldRules,
 );
 export type RequestAttributeSpec = z.output<typeof requestAttributeSchema>;
 

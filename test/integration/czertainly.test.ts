@@ -52,8 +52,8 @@ beforeAll(async () => {
           url: server.url,
           authorityUuid: UUID,
           raProfileAttributes: [
-            { name: "ra_profile_engine", contentType: "object", content: [{ data: { engineName: "pki" } }] },
-            { name: "ra_profile_role", contentType: "string", content: [{ data: "clients" }] },
+            { name: "ra_profile_engine", contentType: "object", content: [{ object: { engineName: "pki" } }] },
+            { name: "ra_profile_role", contentType: "string", content: [{ string: "clients" }] },
           ],
           tokenSecretRef: { name: "czertainly-token", key: "token" },
           caBundleSecretRef: { name: "czertainly-ca", key: "ca.crt" },
@@ -105,7 +105,7 @@ describe("http connector (CZERTAINLY v2) in the operator", () => {
     const first = await waitReady(client, ns, "same-key");
     const before = await secretData(client, ns, "same-key-tls");
     await client.patch(CERTIFICATES, ns, "same-key", { spec: { renewalRequest: { id: "renew-1" } } });
-    await eventually(async () => ((await getCert(client, ns, "same-key")).status?.lastRenewalRequestId === "renew-1" ? true : undefined), 30_000, "the renewal");
+    await eventually(async () => ((await getCert(client, ns, "same-key")).status?.revision === 2 ? true : undefined), 30_000, "the renewal");
     const after = await secretData(client, ns, "same-key-tls");
     expect(after["tls.key"]).toBe(before["tls.key"]);
     const renewed = inspectCertificate(splitPemBundle(after["tls.crt"]!)[0]!);

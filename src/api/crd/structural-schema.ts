@@ -65,6 +65,10 @@ function structural(input: SchemaNode, path: string): SchemaNode {
   fixFormat(node);
   fixIntegerBounds(node);
   if (node.additionalProperties === false) delete node.additionalProperties;
+  // A loose object kept as written (x-kubernetes-preserve-unknown-fields): its "any value" map is implied.
+  if (node["x-kubernetes-preserve-unknown-fields"] === true && isNode(node.additionalProperties) && Object.keys(node.additionalProperties).length === 0) {
+    delete node.additionalProperties;
+  }
   recurse(node, path);
   check(node, path);
   return orderKeys(node);

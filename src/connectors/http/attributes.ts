@@ -2,7 +2,7 @@
 // content: [{reference?, data}]}, data typed as declared. Content from a Secret (dataSecretRef) is
 // read on every call, parsed by contentType and checked like inline data; its value never
 // reaches a message.
-import { CONTENT_SHAPES, dataMatches, type AttributeContentType, type RequestAttributeSpec } from "../../api/czertainly-attributes.ts";
+import { CONTENT_SHAPES, dataMatches, inlineData, type AttributeContentType, type RequestAttributeSpec } from "../../api/czertainly-attributes.ts";
 import { ConnectorError, type SecretStore } from "../connector.ts";
 
 export interface RequestAttribute {
@@ -23,7 +23,7 @@ export async function resolveAttributes(specs: readonly RequestAttributeSpec[] |
     const content: RequestAttribute["content"] = [];
     for (const [i, c] of spec.content.entries()) {
       const where = `${field} ${spec.name} content[${i}]`;
-      const data = c.dataSecretRef ? await fromSecret(spec.contentType, c.dataSecretRef, where, store) : c.data;
+      const data = c.dataSecretRef ? await fromSecret(spec.contentType, c.dataSecretRef, where, store) : inlineData(c);
       // The CRD checked inline data already; a Secret's value is checked here, before it is sent.
       if (!dataMatches(spec.contentType, data)) {
         throw new ConnectorError("InvalidAttribute", `${where}: contentType ${spec.contentType} needs ${CONTENT_SHAPES[spec.contentType]}`, false);

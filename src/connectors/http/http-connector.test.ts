@@ -15,8 +15,8 @@ const TOKEN = "s3cr3t-token-value";
 const TOKEN_REF = { name: "czertainly-token", key: "token" };
 /** What the Vault connector wants: the PKI engine as an object, the role as a string. */
 const VAULT_ATTRIBUTES: RequestAttributeSpec[] = [
-  { name: "ra_profile_engine", contentType: "object", content: [{ data: { engineName: "pki" } }] },
-  { name: "ra_profile_role", contentType: "string", content: [{ data: "servers" }] },
+  { name: "ra_profile_engine", contentType: "object", content: [{ object: { engineName: "pki" } }] },
+  { name: "ra_profile_role", contentType: "string", content: [{ string: "servers" }] },
 ];
 
 let server: CzertainlyServer;
@@ -115,14 +115,14 @@ describe("http connector", () => {
   });
 
   it("a string where the connector defines an object: prepare names the attribute and refuses, not retried", async () => {
-    const engineAsString: RequestAttributeSpec[] = [{ ...VAULT_ATTRIBUTES[0]!, contentType: "string", content: [{ data: "pki" }] }, VAULT_ATTRIBUTES[1]!];
+    const engineAsString: RequestAttributeSpec[] = [{ ...VAULT_ATTRIBUTES[0]!, contentType: "string", content: [{ string: "pki" }] }, VAULT_ATTRIBUTES[1]!];
     const err = await connector(TOKEN, { raProfileAttributes: engineAsString }).prepare().catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: "AttributeTypeMismatch", retryable: false });
     expect((err as Error).message).toBe("raProfileAttributes ra_profile_engine is declared string, but the connector defines it as object");
   });
 
   it("sent anyway, the connector drops the connection: ConnectionDropped with the likely cause, not CAUnreachable", async () => {
-    const engineAsString: RequestAttributeSpec[] = [{ ...VAULT_ATTRIBUTES[0]!, contentType: "object", content: [{ data: { engine: "pki" } }] }, VAULT_ATTRIBUTES[1]!];
+    const engineAsString: RequestAttributeSpec[] = [{ ...VAULT_ATTRIBUTES[0]!, contentType: "object", content: [{ object: { engine: "pki" } }] }, VAULT_ATTRIBUTES[1]!];
     const err = await connector(TOKEN, { raProfileAttributes: engineAsString }).issue(await request()).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: "ConnectionDropped", retryable: true });
     expect((err as Error).message).toMatch(/^issue: http:\/\/127\.0\.0\.1:\d+ closed the connection without answering .*check the contentType of each attribute/);
