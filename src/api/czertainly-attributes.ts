@@ -93,16 +93,16 @@ export const CONTENT_SHAPES: Record<AttributeContentType, string> = {
  * The CRD cannot type one field by a sibling (and CEL cannot read an untyped field), so each
  * content item holds its data in the field of its kind; the wire carries it as `data`.
  */
-export const VALUE_FIELDS = ["string", "integer", "float", "boolean", "object", "file", "codeblock", "dataSecretRef"] as const;
+export const VALUE_FIELDS = ["string", "integer", "float", "boolean", "date", "time", "datetime", "object", "file", "codeblock", "dataSecretRef"] as const;
 type ValueField = (typeof VALUE_FIELDS)[number];
 
 /** Which field holds the data of each contentType (dataSecretRef is allowed for all). */
 export const FIELD_OF: Record<AttributeContentType, ValueField> = {
   string: "string",
   text: "string",
-  date: "string",
-  time: "string",
-  datetime: "string",
+  date: "date",
+  time: "time",
+  datetime: "datetime",
   integer: "integer",
   float: "float",
   boolean: "boolean",
@@ -114,11 +114,18 @@ export const FIELD_OF: Record<AttributeContentType, ValueField> = {
 };
 
 const FLOAT = "^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$";
-const PATTERN: Partial<Record<AttributeContentType, string>> = { date: DATE, time: TIME, datetime: DATETIME };
 
 const contentItem = withRules(
   z.object({
-    string: z.string().max(65536).optional().describe("The data of string, text, date (yyyy-MM-dd), time (HH:mm:ss) and datetime attributes."),
+    string: z.string().max(65536).optional().describe("The data of string and text attributes."),
+    date: z.string().max(10).regex(new RegExp(DATE), { message: "must be a date yyyy-MM-dd" }).optional().describe("The data of date attributes, yyyy-MM-dd."),
+    time: z.string().max(8).regex(new RegExp(TIME), { message: "must be a time HH:mm:ss" }).optional().describe("The data of time attributes, HH:mm:ss."),
+    datetime: z
+      .string()
+      .max(40)
+      .regex(new RegExp(DATETIME), { message: "must be a date-time yyyy-MM-ddTHH:mm:ss(.SSS)XXX" })
+      .optional()
+      .describe("The data of datetime attributes, yyyy-MM-ddTHH:mm:ss(.SSS)XXX."),
     integer: z.int().optional().describe("The data of integer attributes."),
     float: z
       .string()
@@ -164,8 +171,7 @@ export type AttributeContentSpec = z.output<typeof contentItem>;
 
 const fieldRules: CelRule<{ contentType: AttributeContentType; content: AttributeContentSpec[] }>[] = ATTRIBUTE_CONTENT_TYPES.map((type) => {
   const field = FIELD_OF[type];
-  const pattern = PATTERN[type];
-  const inline = field === "dataSecretRef" ? "false" : `has(c.${field})${pattern ? ` && c.string.matches('${pattern}')` : ""}`;
+  const inline = field === "dataSecretRef" ? "false" : `has(c.${field})`;
   return {
     rule: `self.contentType != '${type}' || self.content.all(c, has(c.dataSecretRef) || (${inline}))`,
     message:
@@ -175,14 +181,14 @@ const fieldRules: CelRule<{ contentType: AttributeContentType; content: Attribut
     fieldPath: ".content",
     holds: (a) =>
       a.contentType !== type ||
-      a.content.every((c) => c.dataSecretRef !== undefined || (field !== "dataSecretRef" && c[field] !== undefined && (!pattern || new RegExp(pattern).test(c.string ?? "")))),
+      a.content.every((c) => c.dataSecretRef !== undefined || (field !== "dataSecretRef" && c[field] !== undefined)),
   };
 });
 
 /** The data of an inline content item, as the wire sends it (dataSecretRef is read by the connector). */
 export function inlineData(c: AttributeContentSpec): unknown {
   if (c.float !== undefined) return Number(c.float);
-  return c.string ?? c.integer ?? c.boolean ?? c.object ?? c.file ?? c.codeblock;
+  return c.string ?? c.date ?? c.time ?? c.datetime ?? c.integer ?? c.boolean ?? c.object ?? c.file ?? c.codeblock;
 }
 
 export const requestAttributeSchema = withRules(
