@@ -43,34 +43,25 @@ const mapWithStrings = (v: Json, keys: string[]) => isMap(v) && keys.every((k) =
  * too: they arrive from a Secret as the value ({secret}) or as JSON.
  */
 export function dataMatches(contentType: AttributeContentType, data: Json): boolean {
-  switch (contentType) {
-    case "string":
-    case "text":
-      return isStr(data);
-    case "date":
-      return isStr(data) && new RegExp(DATE).test(data);
-    case "time":
-      return isStr(data) && new RegExp(TIME).test(data);
-    case "datetime":
-      return isStr(data) && new RegExp(DATETIME).test(data);
-    case "integer":
-      return typeof data === "number" && Number.isSafeInteger(data);
-    case "float":
-      return typeof data === "number" && Number.isFinite(data);
-    case "boolean":
-      return typeof data === "boolean";
-    case "object":
-      return isMap(data);
-    case "file":
-      return mapWithStrings(data, ["content", "fileName", "mimeType"]);
-    case "codeblock":
-      return mapWithStrings(data, ["language", "code"]);
-    case "secret":
-      return isMap(data) && isStr(data.secret);
-    case "credential":
-      return mapWithStrings(data, ["uuid", "name", "kind"]) && Array.isArray((data as { attributes?: unknown }).attributes);
-  }
+  return MATCHES[contentType](data);
 }
+
+const pattern = (p: string) => (v: Json) => isStr(v) && new RegExp(p).test(v);
+const MATCHES: Record<AttributeContentType, (data: Json) => boolean> = {
+  string: isStr,
+  text: isStr,
+  date: pattern(DATE),
+  time: pattern(TIME),
+  datetime: pattern(DATETIME),
+  integer: (v) => typeof v === "number" && Number.isSafeInteger(v),
+  float: (v) => typeof v === "number" && Number.isFinite(v),
+  boolean: (v) => typeof v === "boolean",
+  object: isMap,
+  file: (v) => mapWithStrings(v, ["content", "fileName", "mimeType"]),
+  codeblock: (v) => mapWithStrings(v, ["language", "code"]),
+  secret: (v) => isMap(v) && isStr(v.secret),
+  credential: (v) => mapWithStrings(v, ["uuid", "name", "kind"]) && Array.isArray((v as { attributes?: unknown }).attributes),
+};
 
 /** What each contentType wants, in the words of the error message. */
 export const CONTENT_SHAPES: Record<AttributeContentType, string> = {

@@ -114,18 +114,23 @@ export class CzertainlyContract {
     if (!result.valid) return { ok: false, status: 422, message: (result.errors ?? []).map(describeError).join("; ") };
     if (body === undefined || typeof body !== "object" || Array.isArray(body)) return { ok: true, body: {} };
     const obj = body as Record<string, unknown>;
-    for (const [field, value] of Object.entries(obj)) {
-      // Required and present but empty: Go connectors call that a zero value.
-      if ((value === "" || (Array.isArray(value) && value.length === 0 && field === "raProfileAttributes")) && isRequired(this.api, operationId, field)) {
-        return { ok: false, status: 422, message: `required field '${field}' is zero value.` };
-      }
-    }
+    const zero = this.zeroValue(operationId, obj);
+    if (zero) return zero;
     for (const list of ["raProfileAttributes", "attributes"] as const) {
       if (!(list in obj)) continue;
       const verdict = judgeAttributes(obj[list] as Attr[], defs[list], list);
       if (verdict) return verdict;
     }
     return { ok: true, body: obj };
+  }
+
+  /** Required and present but empty: Go connectors call that a zero value. */
+  private zeroValue(operationId: string, obj: Record<string, unknown>): Verdict | undefined {
+    for (const [field, value] of Object.entries(obj)) {
+      const empty = value === "" || (field === "raProfileAttributes" && Array.isArray(value) && value.length === 0);
+      if (empty && isRequired(this.api, operationId, field)) return { ok: false, status: 422, message: `required field '${field}' is zero value.` };
+    }
+    return undefined;
   }
 
   /** A response must be what the contract says, or the test server itself is wrong. */

@@ -125,9 +125,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   if (state.down) return send(res, 503, { message: "the authority is unavailable" });
   const operationId = contract.operationOf(method, path);
   if (!operationId) return refuse(res, ctx, "unknown", 404, `no such endpoint ${method} ${path}`);
-  if (operationId !== "checkHealth" && !path.includes(`/authorities/${opts.authorityUuid}/`) && !path.endsWith(`/authorities/${opts.authorityUuid}`)) {
-    return refuse(res, ctx, operationId, 404, `authority instance not found`);
-  }
+  if (operationId !== "checkHealth" && !path.includes(`/authorities/${opts.authorityUuid}/`)) return refuse(res, ctx, operationId, 404, "authority instance not found");
   if (opts.token && operationId !== "checkHealth" && req.headers.authorization !== `Bearer ${opts.token}`) {
     // Echoes the header, as careless servers do: the client must not pass it on.
     return refuse(res, ctx, operationId, 401, `invalid credentials: ${req.headers.authorization ?? "none"}`);
@@ -142,14 +140,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     return refuse(res, ctx, operationId, verdict.status, verdict.message);
   }
   state.received.push({ operation: operationId, body: verdict.body });
+  return route(res, ctx, operationId, verdict.body);
+}
+
+function route(res: ServerResponse, ctx: Context, operationId: string, body: Json): Promise<void> | void {
+  const { state } = ctx;
   switch (operationId) {
     case "checkHealth":
       return answer(res, ctx, operationId, 200, { status: "ok" });
     case "issueCertificate":
     case "renewCertificate":
-      return issue(res, ctx, operationId, verdict.body);
+      return issue(res, ctx, operationId, body);
     case "revokeCertificate":
-      return revoke(res, ctx, verdict.body);
+      return revoke(res, ctx, body);
     case "getCaCertificates":
       return answer(res, ctx, operationId, 200, { certificates: [ctx.ca.certificatePem, state.rootPem].map((p) => ({ certificateData: derBase64(p), certificateType: "X.509" })) });
     case "listRAProfileAttributes":
