@@ -5,6 +5,7 @@ import { withRules, type CelRule } from "./cel-rules.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
 import { MAX_HISTORY } from "./certificate.ts";
 import { conditionsSchema, rfc3339 } from "./conditions.ts";
+import { clientCertificateRef, requestAttributesSchema } from "./czertainly-attributes.ts";
 import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
 import { labelSelectorSchema } from "./label-selector.ts";
@@ -107,22 +108,20 @@ export const httpAuthoritySchema = z.object({
         .string()
         .regex(UUID, { message: "must be a UUID" })
         .describe("UUID of the authority instance in the connector that signs the certificates."),
-      raProfileAttributes: z
-        .array(
-          z.object({
-            name: z.string().min(1).max(256).describe("Attribute name as the connector defines it."),
-            value: z.string().max(4096).describe("Attribute value, sent as the attribute's content data."),
-          }),
-        )
-        .max(20)
-        .optional()
-        .describe("Attributes sent with every issue and revoke request (the connector's RA profile attributes)."),
+      raProfileAttributes: requestAttributesSchema(
+        "The connector's RA profile attributes, sent with every request (issue, renew, revoke, caCertificates), each typed by its contentType.",
+      ),
+      issueAttributes: requestAttributesSchema("Attributes sent as `attributes` with issue requests (the connector's issue attributes)."),
+      revokeAttributes: requestAttributesSchema("Attributes sent as `attributes` with revoke requests (the connector's revoke attributes)."),
       tokenSecretRef: secretKeySelector
         .optional()
         .describe("Secret key holding a bearer token for the Authorization header; unset sends none."),
       caBundleSecretRef: secretKeySelector
         .optional()
         .describe("PEM bundle to trust for the connector's HTTPS; unset means the system roots."),
+      clientCertificateSecretRef: clientCertificateRef
+        .optional()
+        .describe("A kubernetes.io/tls Secret (tls.crt, tls.key) whose certificate authenticates the operator to the connector (mTLS)."),
       timeouts: httpTimeoutsSchema.optional(),
     })
     .describe("A CZERTAINLY v2 authority-provider connector reached over HTTP(S): any CA it fronts signs."),

@@ -24,6 +24,11 @@ export interface IssueRequest extends CallOptions {
   sans: SanSpec;
   notBefore: Date;
   notAfter: Date;
+  /**
+   * Set when this is a renewal with the same key (rotationPolicy Never): the certificate being
+   * renewed. Authorities with a renew operation (CZERTAINLY) renew it; the others issue anew.
+   */
+  renewal?: { certificatePem: string } | undefined;
 }
 
 export interface IssuedCertificate {
@@ -113,7 +118,8 @@ export class StoreConflict extends Error {
 /**
  * A connector's failure with a CamelCase reason for the condition. `retryable` false: the
  * authority will refuse again until something changes. Transport failures are retryable:
- * CATimeout (connect, headers or body timeout), CAUnreachable, ResponseTooLarge, Cancelled.
+ * CATimeout (connect, headers or body timeout), CAUnreachable, ConnectionDropped (closed before an
+ * answer), TLSHandshakeRefused, ResponseTooLarge, Cancelled.
  */
 export class ConnectorError extends Error {
   readonly retryable: boolean;

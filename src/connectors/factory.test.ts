@@ -22,12 +22,13 @@ describe("createConnector", () => {
         },
       },
     );
-    await connector.prepare();
+    // prepare asks the connector for its attribute definitions first: over the same client.
+    await expect(connector.prepare()).rejects.toMatchObject({ reason: "CATimeout" });
     await expect(connector.issue({ csrPem: "-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----\n" } as never)).rejects.toMatchObject({
       reason: "CATimeout",
     });
-    expect(built).toEqual([{ caPem: undefined, timeouts: { connectMs: 10_000, headersMs: 120_000, bodyMs: 5000 } }]);
-    expect(urls).toEqual(["https://ca.example/v2/authorityProvider/authorities/5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/certificates/issue"]);
+    expect(built).toEqual([{ caPem: undefined, clientCertificate: undefined, timeouts: { connectMs: 10_000, headersMs: 120_000, bodyMs: 5000 } }]);
+    expect(urls).toEqual(["https://ca.example/v1/authorityProvider/authorities/5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/raProfile/attributes", "https://ca.example/v2/authorityProvider/authorities/5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/certificates/issue"]);
   });
 
   it("builds the acme connector's client through the injected factory too", async () => {

@@ -174,8 +174,21 @@ const namespaceSelectorCases: BadCase[] = [
   { name: "namespaceSelector label value not a string", kind: "ClusterRAProfile", spec: profile({ namespaceSelector: { matchLabels: { team: 5 } } }), path: "spec.namespaceSelector.matchLabels.team", server: "must be of type string", zod: "expected string, received number" },
 ];
 
+const UUID = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+const http = (raProfileAttributes: unknown[]): Spec => profile({ authority: { type: "http", http: { url: "https://c.example", authorityUuid: UUID, raProfileAttributes } } });
+const ATTR = "spec.authority.http.raProfileAttributes[0]";
+const czertainlyCases: BadCase[] = [
+  { name: "attribute: a string where object is declared", kind: "RAProfile", spec: http([{ name: "ra_profile_engine", contentType: "object", content: [{ string: "pki" }] }]), path: `${ATTR}.content`, server: "contentType object needs object holding an object" },
+  { name: "attribute: an inline secret", kind: "RAProfile", spec: http([{ name: "s", contentType: "secret", content: [{ string: "hunter2" }] }]), path: `${ATTR}.content`, server: "contentType secret must come from a Secret (dataSecretRef), never inline" },
+  { name: "attribute: two values in one content item", kind: "RAProfile", spec: http([{ name: "r", contentType: "string", content: [{ string: "a", boolean: true }] }]), path: `${ATTR}.content[0]`, server: "set exactly one of string, integer, float" },
+  { name: "attribute: a bad date", kind: "RAProfile", spec: http([{ name: "d", contentType: "date", content: [{ date: "1.12.2026" }] }]), path: `${ATTR}.content[0].date`, server: PATTERN, zod: "must be a date yyyy-MM-dd" },
+  { name: "attribute: unknown contentType", kind: "RAProfile", spec: http([{ name: "r", contentType: "json", content: [{ string: "x" }] }]), path: `${ATTR}.contentType`, server: 'Unsupported value: "json"', zod: "Invalid option" },
+  { name: "attribute: the old {name, value} form", kind: "RAProfile", spec: http([{ name: "endEntityProfile", value: "TLS" }]), path: `${ATTR}.contentType`, server: "Required value", zod: "expected one of" },
+];
+
 const badCases: BadCase[] = [
   ...certificateCases,
+  ...czertainlyCases,
   ...nameCases,
   ...profileCases("RAProfile"),
   ...profileCases("ClusterRAProfile"),
@@ -210,6 +223,19 @@ const edgeCases: { name: string; kind: Kind; spec: Spec }[] = [
   { name: "wildcard dnsName, URI and email SANs", kind: "Certificate", spec: without(cert({ type: "client", dnsNames: ["*.example.com"], uris: ["spiffe://cluster.local/ns/a/sa/b"], emailAddresses: ["ops@example.com"] }), "subject") },
   { name: "Ed25519 without size, pkcs12 with password", kind: "Certificate", spec: cert({ privateKey: { algorithm: "Ed25519" }, keystores: { pkcs12: { create: true, passwordSecretRef: { name: "p", key: "password" } } } }) },
   { name: "profile with equal min and max duration and IPv6 CIDR", kind: "RAProfile", spec: profile({ defaults: { duration: "24h" }, policy: { minDuration: "24h", maxDuration: "24h", ipAddresses: ["fd00::/8", "0.0.0.0/0"] } }) },
+  {
+    name: "http authority with typed attributes of every inline kind, a Secret-backed secret, and mTLS",
+    kind: "RAProfile",
+    spec: http([
+      { name: "ra_profile_engine", contentType: "object", content: [{ object: { engineName: "pki", nested: { list: [1, "a"] } } }] },
+      { name: "ra_profile_role", contentType: "string", content: [{ string: "servers", reference: "Servers" }] },
+      { name: "ttl", contentType: "integer", content: [{ integer: 30 }] },
+      { name: "ratio", contentType: "float", content: [{ float: "0.5" }] },
+      { name: "flag", contentType: "boolean", content: [{ boolean: true }] },
+      { name: "since", contentType: "datetime", content: [{ datetime: "2026-12-01T10:00:00Z" }] },
+      { name: "password", contentType: "secret", content: [{ dataSecretRef: { name: "vault", key: "password" } }] },
+    ]),
+  },
   { name: "namespaceSelector Exists and DoesNotExist without values", kind: "ClusterRAProfile", spec: profile({ namespaceSelector: { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "DoesNotExist" }] } }) },
 ];
 

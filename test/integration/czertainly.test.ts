@@ -1,6 +1,8 @@
 // The operator issuing through the http connector (CZERTAINLY v2 authority-provider API) from a
-// server we wrote to that API: Ready with the server's chain, bearer token from a Secret, and a
-// revocation the server records.
+// server that judges every request against the published contract as current connectors read
+// it: typed RA profile attributes, mTLS with a client certificate from a Secret plus a bearer
+// token, the CA chain from caCertificates, renewal with the same key through renew, revocation,
+// and a connector's 4xx shown as a terminal refusal with its own message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
@@ -13,25 +15,55 @@ import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
 import { getCert, secretData, startOperator, waitNotReady, waitReady, type RunningOperator } from "../harness/operator.ts";
 
 const UUID = "6f3c2a9e-1b7d-4c5e-9a8f-0d2e4b6c8a10";
+const TOKEN = "s3cr3t-token";
 const client = testClient();
 let ns: string;
 let server: CzertainlyServer;
 let op: RunningOperator;
 
+type Status = { conditions?: { type: string; status: string; reason: string; message: string }[]; caCertificate?: string };
+const profileStatus = async () => (await client.get<KubeObject & { status?: Status }>(RA_PROFILES, ns, "czertainly")).status;
+
+function certificate(name: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    metadata: { name, namespace: ns },
+    spec: { raProfileRef: { name: "czertainly" }, type: "client", secretName: `${name}-tls`, subject: { commonName: name }, privateKey: { algorithm: "ECDSA", size: 256 }, ...extra },
+  } as KubeObject;
+}
+
 beforeAll(async () => {
-  server = await startCzertainlyServer({ authorityUuid: UUID, token: "s3cr3t-token" });
+  server = await startCzertainlyServer({ authorityUuid: UUID, token: TOKEN, mtls: true });
+  const tls = server.mtls!;
   ns = await freshNamespace(client, "czert");
   op = await startOperator({ namespace: ns });
-  await client.create<SecretObject>(SECRETS, { metadata: { name: "czertainly-token", namespace: ns }, data: encodeSecretData({ token: "s3cr3t-token" }) });
+  await client.create<SecretObject>(SECRETS, { metadata: { name: "czertainly-token", namespace: ns }, data: encodeSecretData({ token: TOKEN }) });
+  await client.create<SecretObject>(SECRETS, { metadata: { name: "czertainly-ca", namespace: ns }, data: encodeSecretData({ "ca.crt": tls.caPem }) });
+  await client.create<SecretObject>(SECRETS, {
+    metadata: { name: "czertainly-client", namespace: ns },
+    type: "kubernetes.io/tls",
+    data: encodeSecretData({ "tls.crt": tls.clientCertificatePem, "tls.key": tls.clientKeyPem }),
+  });
   await client.create<KubeObject>(RA_PROFILES, {
     metadata: { name: "czertainly", namespace: ns },
-    spec: { authority: { type: "http", http: { url: server.url, authorityUuid: UUID, tokenSecretRef: { name: "czertainly-token", key: "token" } } } },
+    spec: {
+      authority: {
+        type: "http",
+        http: {
+          url: server.url,
+          authorityUuid: UUID,
+          raProfileAttributes: [
+            { name: "ra_profile_engine", contentType: "object", content: [{ object: { engineName: "pki" } }] },
+            { name: "ra_profile_role", contentType: "string", content: [{ string: "clients" }] },
+          ],
+          tokenSecretRef: { name: "czertainly-token", key: "token" },
+          caBundleSecretRef: { name: "czertainly-ca", key: "ca.crt" },
+          clientCertificateSecretRef: { name: "czertainly-client" },
+        },
+      },
+    },
   } as KubeObject);
-  await client.create<KubeObject>(CERTIFICATES, {
-    metadata: { name: "svc", namespace: ns },
-    spec: { raProfileRef: { name: "czertainly" }, type: "client", secretName: "svc-tls", subject: { commonName: "svc" }, uris: ["spiffe://cluster.local/ns/x/sa/svc"], privateKey: { algorithm: "ECDSA", size: 256 } },
-  } as KubeObject);
-});
+  await client.create<KubeObject>(CERTIFICATES, certificate("svc", { uris: ["spiffe://cluster.local/ns/x/sa/svc"] }));
+}, 120_000);
 
 afterAll(async () => {
   await op?.stop();
@@ -39,26 +71,49 @@ afterAll(async () => {
 });
 
 describe("http connector (CZERTAINLY v2) in the operator", () => {
-  it("issues a certificate openssl verifies against the server's root", async () => {
+  it("over mTLS, issues a certificate openssl verifies against the authority's root; ca.crt is that root", async () => {
     await waitReady(client, ns, "svc");
     const data = await secretData(client, ns, "svc-tls");
     const [leaf, ...chain] = splitPemBundle(data["tls.crt"]!);
     expect(inspectCertificate(leaf!).sans.uris).toEqual(["spiffe://cluster.local/ns/x/sa/svc"]);
-    await withFiles({ "root.pem": server.rootPem, "chain.pem": chain.join("") || server.intermediatePem, "leaf.pem": leaf! }, async (p) => {
+    expect(data["ca.crt"]!.trim()).toBe(server.rootPem.trim());
+    await withFiles({ "root.pem": server.rootPem, "chain.pem": chain.join(""), "leaf.pem": leaf! }, async (p) => {
       const v = await openssl("verify", "-CAfile", p("root.pem"), "-untrusted", p("chain.pem"), p("leaf.pem"));
       expect(v.stdout + v.stderr).toContain(": OK");
     });
-    expect(op.logs()).not.toContain("s3cr3t-token");
+    const issue = server.received.find((r) => r.operation === "issueCertificate")!;
+    expect(issue.body.raProfileAttributes).toEqual([
+      { name: "ra_profile_engine", contentType: "object", content: [{ data: { engineName: "pki" } }] },
+      { name: "ra_profile_role", contentType: "string", content: [{ data: "clients" }] },
+    ]);
+    expect(server.refusals).toEqual([]);
+    expect(op.logs()).not.toContain(TOKEN);
+    expect(op.logs()).not.toContain("PRIVATE KEY");
   });
 
-  it("does not re-issue on later reconciles: the CA's own usages (a server template here) are its choice", async () => {
-    const before = await getCert(client, ns, "svc");
-    const writes = op.secretWrites();
-    const reconciles = await op.certificateReconciles();
-    await client.patch(SECRETS, ns, "svc-tls", { metadata: { labels: { touched: "yes" } } });
-    await eventually(async () => ((await op.certificateReconciles()) > reconciles ? true : undefined), 10_000, "a reconcile");
-    expect(op.secretWrites()).toBe(writes);
-    expect((await getCert(client, ns, "svc")).status!.serialNumber).toBe(before.status!.serialNumber);
+  it("the profile is Ready and shows the authority's chain from caCertificates", async () => {
+    const status = await eventually(async () => {
+      const s = await profileStatus();
+      return s?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? s : undefined;
+    }, 30_000, "the profile Ready");
+    expect(status.caCertificate).toBe(server.intermediatePem + server.rootPem);
+    expect(server.received.some((r) => r.operation === "getCaCertificates")).toBe(true);
+  });
+
+  it("rotationPolicy Never renews through the renew endpoint, with the same key", async () => {
+    await client.create<KubeObject>(CERTIFICATES, certificate("same-key", { privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" } }));
+    const first = await waitReady(client, ns, "same-key");
+    const before = await secretData(client, ns, "same-key-tls");
+    await client.patch(CERTIFICATES, ns, "same-key", { spec: { renewalRequest: { id: "renew-1" } } });
+    await eventually(async () => ((await getCert(client, ns, "same-key")).status?.revision === 2 ? true : undefined), 30_000, "the renewal");
+    const after = await secretData(client, ns, "same-key-tls");
+    expect(after["tls.key"]).toBe(before["tls.key"]);
+    const renewed = inspectCertificate(splitPemBundle(after["tls.crt"]!)[0]!);
+    expect(renewed.serialNumber).not.toBe(first.status!.serialNumber);
+    const renew = server.received.filter((r) => r.operation === "renewCertificate");
+    expect(renew).toHaveLength(1);
+    const oldLeaf = splitPemBundle(before["tls.crt"]!)[0]!;
+    expect(renew[0]!.body.certificate).toBe(oldLeaf.replace(/-----[A-Z ]+-----|\s+/g, ""));
   });
 
   it("revokes through the connector; the server records the serial and reason", async () => {
@@ -70,17 +125,28 @@ describe("http connector (CZERTAINLY v2) in the operator", () => {
     expect(server.revocations).toContainEqual({ serialNumber: serial, reason: "cessationOfOperation" });
   });
 
+  it("a 4xx from the connector is a terminal refusal showing its message: no failure count, no retry time", async () => {
+    server.rejectIssue = { status: 422, messages: ["role clients does not allow the requested subject"] };
+    try {
+      await client.create<KubeObject>(CERTIFICATES, certificate("refused"));
+      const ready = await waitNotReady(client, ns, "refused");
+      expect(ready.reason).toBe("Rejected");
+      expect(ready.message).toBe("issue: HTTP 422: role clients does not allow the requested subject");
+      const status = (await getCert(client, ns, "refused")).status!;
+      expect(status.failedIssuanceAttempts ?? 0).toBe(0);
+      expect(status.nextRetryTime).toBeUndefined();
+    } finally {
+      server.rejectIssue = undefined;
+    }
+  });
+
   it("after an outage the profile turns Ready within one probe interval and the waiting Certificate issues at once, not at its back-off", async () => {
     server.down = true;
-    await client.create<KubeObject>(CERTIFICATES, {
-      metadata: { name: "during-outage", namespace: ns },
-      spec: { raProfileRef: { name: "czertainly" }, type: "client", secretName: "during-outage-tls", subject: { commonName: "during-outage" }, privateKey: { algorithm: "ECDSA", size: 256 } },
-    } as KubeObject);
+    await client.create<KubeObject>(CERTIFICATES, certificate("during-outage"));
     const failed = await waitNotReady(client, ns, "during-outage");
     expect(failed.message).toContain("503");
     // The failure made the profile probe its authority: it reports the outage itself.
-    const profileReady = async () =>
-      ((await client.get<KubeObject & { status?: { conditions?: { type: string; status: string; reason: string }[] } }>(RA_PROFILES, ns, "czertainly")).status?.conditions ?? []).find((c) => c.type === "Ready");
+    const profileReady = async () => (await profileStatus())?.conditions?.find((c) => c.type === "Ready");
     await eventually(async () => ((await profileReady())?.status === "False" ? true : undefined), 30_000, "the profile not Ready");
     // Let the back-off grow: the next retries are 20 s, then 40 s away.
     for (const attempts of [2, 3]) {

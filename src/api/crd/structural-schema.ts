@@ -65,6 +65,10 @@ function structural(input: SchemaNode, path: string): SchemaNode {
   fixFormat(node);
   fixIntegerBounds(node);
   if (node.additionalProperties === false) delete node.additionalProperties;
+  // A loose object kept as written (x-kubernetes-preserve-unknown-fields): its "any value" map is implied.
+  if (node["x-kubernetes-preserve-unknown-fields"] === true && isNode(node.additionalProperties) && Object.keys(node.additionalProperties).length === 0) {
+    delete node.additionalProperties;
+  }
   recurse(node, path);
   check(node, path);
   return orderKeys(node);
@@ -91,7 +95,11 @@ function recurse(node: SchemaNode, path: string): void {
   if (isNode(node.additionalProperties)) node.additionalProperties = structural(node.additionalProperties, `${path}{}`);
 }
 
+const PRESERVE = "x-kubernetes-preserve-unknown-fields";
+
 function check(node: SchemaNode, path: string): void {
+  // Any JSON value (a CZERTAINLY attribute's data): kept as written, judged by CEL.
+  if (node[PRESERVE] === true && node.type === undefined) return;
   if (typeof node.type !== "string") fail(path, "every node needs a type");
   if (node.type === "number") fail(path, "use z.int() (type integer); floats are not expected here");
   if (node.properties !== undefined && node.additionalProperties !== undefined) {

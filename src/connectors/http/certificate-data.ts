@@ -7,12 +7,34 @@ import { ConnectorError, type IssuedCertificate } from "../connector.ts";
 
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 
-/** The leaf, intermediates and (when the chain ends in a self-signed root) trust anchor. */
-export async function issuedFromCertificateData(data: unknown): Promise<IssuedCertificate> {
+/**
+ * The leaf, intermediates and (when the chain ends in a self-signed root) trust anchor. A leaf
+ * sent alone is completed with the authority's chain from caCertificates, when it has one.
+ */
+export async function issuedFromCertificateData(data: unknown, authorityChainPem = ""): Promise<IssuedCertificate> {
   const pem = toPem(data);
   if (!pem) throw new ConnectorError("InvalidResponse", "the connector returned no usable certificateData", true);
-  // Without a chain caPem stays "": the connector names no trust anchor, so ca.crt is left empty.
-  return splitChain(pem, "the connector");
+  const alone = splitPemBundle(pem).length === 1;
+  // Without any chain caPem stays "": the connector names no trust anchor, so ca.crt is left empty.
+  return splitChain(alone && authorityChainPem ? pem + authorityChainPem : pem, "the connector");
+}
+
+/** Most certificates taken from a caCertificates answer (a CA chain is 2 to 4 long). */
+const MAX_CA_CERTIFICATES = 8;
+
+/** CaCertificatesResponseDto {certificates: [{certificateData}]} as one PEM chain, issuing CA first. */
+export function caChainFromResponse(body: unknown): string {
+  const list = body && typeof body === "object" ? (body as { certificates?: unknown }).certificates : undefined;
+  if (!Array.isArray(list) || list.length > MAX_CA_CERTIFICATES) {
+    throw new ConnectorError("InvalidResponse", `caCertificates: the connector answered without a list of at most ${MAX_CA_CERTIFICATES} certificates`, true);
+  }
+  return list
+    .map((c, i) => {
+      const pem = toPem(c && typeof c === "object" ? (c as { certificateData?: unknown }).certificateData : undefined);
+      if (!pem) throw new ConnectorError("InvalidResponse", `caCertificates: certificate ${i + 1} of ${list.length} is unreadable`, true);
+      return pem;
+    })
+    .join("");
 }
 
 function toPem(data: unknown): string | undefined {

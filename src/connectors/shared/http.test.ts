@@ -82,6 +82,17 @@ describe("connector HTTP transport", () => {
     expect(e.message).not.toMatch(/hunter2|token|abc/);
   });
 
+  it("a server that reads the request and closes the connection without answering: ConnectionDropped, not CAUnreachable", async () => {
+    const url = await httpServer((req) => {
+      req.resume();
+      req.on("end", () => req.socket.destroy());
+    });
+    const e = await failure(undiciHttpClient({ timeouts: quick })(`${url}/v2/secret-path`, { method: "POST", body: "{}" }));
+    expect(e).toMatchObject({ reason: "ConnectionDropped", retryable: true });
+    expect(e.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+ closed the connection without answering \(/);
+    expect(e.message).not.toContain("secret-path");
+  });
+
   it("reads status, headers and body of a normal reply", async () => {
     const url = await httpServer((req, res) => {
       res.writeHead(201, { location: "/order/1", "replay-nonce": "n1" });

@@ -65,6 +65,8 @@ export type FetchLike = (url: string, init: HttpRequest) => Promise<HttpResponse
 export interface HttpClientOptions {
   /** PEM bundle to trust instead of the system roots. */
   caPem?: string | undefined;
+  /** Client certificate (leaf, then chain) and its key for TLS client authentication (mTLS). */
+  clientCertificate?: { certificatePem: string; keyPem: string } | undefined;
   timeouts?: HttpTimeouts;
   maxResponseBytes?: number;
 }
@@ -80,7 +82,7 @@ export const undiciHttpClient: HttpClientFactory = (opts) => {
   const timeouts = opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const maxBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const dispatcher = new Agent({
-    connect: { ca: opts.caPem, timeout: timeouts.connectMs },
+    connect: { ca: opts.caPem, cert: opts.clientCertificate?.certificatePem, key: opts.clientCertificate?.keyPem, timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
     maxResponseSize: maxBytes,
@@ -173,7 +175,13 @@ function tooLarge(a: Attempt): ConnectorError {
   return new ConnectorError("ResponseTooLarge", `${a.origin} sent a response over the limit of ${a.maxBytes} bytes`, true);
 }
 
-/** Timeouts are CATimeout, everything else on the way CAUnreachable; all retryable. */
+/** Codes of a connection the server closed (or reset) after accepting it, before any response. */
+const DROPPED = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED"]);
+
+/**
+ * Timeouts are CATimeout, a refused handshake TLSHandshakeRefused, a connection closed before
+ * the answer ConnectionDropped, everything else on the way CAUnreachable; all retryable.
+ */
 function transportError(e: unknown, a: Attempt, signal: AbortSignal | undefined): ConnectorError {
   if (e instanceof ConnectorError) return e;
   const code = codeOf(e);
@@ -189,6 +197,14 @@ function transportError(e: unknown, a: Attempt, signal: AbortSignal | undefined)
     return new ConnectorError("CATimeout", `${a.origin} sent no response within ${shown(t.headersMs)} (headers timeout)`, true);
   }
   if (code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") return tooLarge(a);
+  // The server refused our TLS handshake with an alert: usually it rejects the client certificate.
+  if (code?.startsWith("ERR_SSL_") && code.includes("ALERT")) {
+    return new ConnectorError("TLSHandshakeRefused", `${a.origin} refused the TLS handshake: ${causeOf(e, code)}`, true);
+  }
+  // Connected, then closed without an answer: not "unreachable", and the caller says what it sent.
+  if (code !== undefined && DROPPED.has(code)) {
+    return new ConnectorError("ConnectionDropped", `${a.origin} closed the connection without answering (${causeOf(e, code)})`, true);
+  }
   return new ConnectorError("CAUnreachable", `cannot reach ${a.origin}: ${causeOf(e, code)}`, true);
 }
 

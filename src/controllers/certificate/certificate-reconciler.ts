@@ -272,7 +272,7 @@ export class CertificateReconciler implements Reconciler {
         desired,
         connector,
         now: this.now(),
-        reuseKeyPem: decision.reuseKey ? current.data?.["tls.key"] : undefined,
+        ...keptKey(decision.reuseKey, current.data),
         externalCsrPem: csr ? await this.externalCsrPem(ctx) : undefined,
         signal: ctx.signal,
       });
@@ -687,6 +687,11 @@ export class CertificateReconciler implements Reconciler {
   private now(): Date {
     return this.d.clock.now();
   }
+}
+
+/** The key to keep and the certificate it renews (rotationPolicy Never), else nothing. */
+function keptKey(reuse: boolean | undefined, data: Record<string, string> | undefined): { reuseKeyPem?: string; currentCertificatePem?: string } {
+  return reuse ? { reuseKeyPem: data?.["tls.key"], currentCertificatePem: data?.["tls.crt"] } : {};
 }
 
 /** A CA outage must not flip valid certificates to not-Ready: only an issuance needs the CA. */

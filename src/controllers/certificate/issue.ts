@@ -3,8 +3,8 @@
 import type { Connector } from "../../connectors/connector.ts";
 import { floorToSecond } from "../../pki/ca.ts";
 import { buildCsr, parseAndVerifyCsr } from "../../pki/csr.ts";
-import { inspectCertificate, type CertificateInfo } from "../../pki/inspect.ts";
-import { generatePrivateKey, publicKeyPemFromPrivate } from "../../pki/keys.ts";
+import { inspectCertificate, splitPemBundle, type CertificateInfo } from "../../pki/inspect.ts";
+import { generatePrivateKey, publicKeyPemFromPrivate, spkiSha256 } from "../../pki/keys.ts";
 import type { DesiredRequest } from "./desired.ts";
 
 export interface IssueInput {
@@ -13,6 +13,8 @@ export interface IssueInput {
   now: Date;
   /** Existing key to keep (rotationPolicy Never), else a new one is generated. */
   reuseKeyPem?: string;
+  /** The certificate held now (tls.crt): with reuseKeyPem, an authority that renews renews it. */
+  currentCertificatePem?: string | undefined;
   /** External CSR (csrSecretRef): we sign it and store no key. */
   externalCsrPem?: string;
   /** Cancels the connector call (pass the reconcile's signal); it then fails with "Cancelled". */
@@ -46,6 +48,7 @@ export async function issueCertificate(input: IssueInput): Promise<IssueOutput> 
     sans: desired.sans,
     notBefore,
     notAfter: new Date(notBefore.getTime() + desired.durationMs),
+    renewal: renewalOf(input, publicKeyPem),
     signal: input.signal,
   });
   const data: Record<string, string> = {
@@ -55,4 +58,15 @@ export async function issueCertificate(input: IssueInput): Promise<IssueOutput> 
   if (keyPem) data["tls.key"] = keyPem;
   if (input.externalCsrPem) data["tls.csr"] = input.externalCsrPem;
   return { data, info: inspectCertificate(issued.certificatePem) };
+}
+
+/** Same key kept and the current certificate is for it: a renewal, for authorities that renew. */
+function renewalOf(input: IssueInput, publicKeyPem: string): { certificatePem: string } | undefined {
+  if (!input.reuseKeyPem || !input.currentCertificatePem) return undefined;
+  try {
+    const leaf = splitPemBundle(input.currentCertificatePem)[0];
+    return leaf && inspectCertificate(leaf).spkiSha256 === spkiSha256(publicKeyPem) ? { certificatePem: leaf } : undefined;
+  } catch {
+    return undefined; // an unreadable certificate is not renewed: a fresh issuance replaces it
+  }
 }

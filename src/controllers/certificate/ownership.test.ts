@@ -72,4 +72,12 @@ describe("referencedSecretNames", () => {
       ["pw", "spec.keystores.pkcs12.passwordSecretRef.name"],
     ]);
   });
+
+  it("covers the http authority's client certificate and attribute Secrets (a Certificate may not overwrite them)", () => {
+    const http = {
+      clientCertificateSecretRef: { name: "mtls" },
+      raProfileAttributes: [{ name: "password", contentType: "secret", content: [{ dataSecretRef: { name: "vault-pw", key: "p" } }] }],
+    };
+    expect(referencedSecretNames({ authority: { type: "http", http } }).map((r) => r.name)).toEqual(["mtls", "vault-pw"]);
+  });
 });
