@@ -28,7 +28,7 @@ describe("field descriptions in the generated CRDs", () => {
     ["Certificate", "status.conditions[].reason"],
     ["RAProfile", "spec.authority.acme.accountKeySecretRef.key"],
     ["RAProfile", "spec.authority.http.timeouts.connect"],
-    ["RAProfile", "spec.authority.http.raProfileAttributes[].value"],
+    ["RAProfile", "spec.authority.http.raProfileAttributes[].content[].object"],
     ["RAProfile", "spec.policy.keyAlgorithms[].sizes"],
     ["ClusterRAProfile", "spec.namespaceSelector.matchExpressions[].values"],
   ])("%s %s (in a list, a union member or deep) carries its zod description", (kind, path) => {
