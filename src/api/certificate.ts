@@ -23,7 +23,6 @@ export const raProfileRefSchema = z.object({
     .default("RAProfile")
     .describe("RAProfile (in the Certificate's namespace) or ClusterRAProfile."),
 });
-export type RAProfileRef = z.output<typeof raProfileRefSchema>;
 
 export const privateKeySchema = withRules(
   z.object({
@@ -39,7 +38,6 @@ export const privateKeySchema = withRules(
   }),
   keySizeRules,
 );
-export type PrivateKeySpec = z.output<typeof privateKeySchema>;
 
 export const csrSecretRefSchema = z.object({
   name: objectName.describe("Secret in the Certificate's namespace that holds the PEM CSR."),

@@ -22,7 +22,6 @@ export const secretKeySelector = z.object({
   name: objectName.describe("Name of a Secret in the same namespace."),
   key: secretKey.describe("Key in the Secret's data."),
 });
-export type SecretKeySelector = z.infer<typeof secretKeySelector>;
 
 export const stringMap = z.record(z.string(), z.string());
 

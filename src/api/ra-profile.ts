@@ -324,11 +324,8 @@ export const clusterRAProfileSpecSchema = withRules(
   }),
   profileSpecRules,
 );
-export type ClusterRAProfileSpec = z.output<typeof clusterRAProfileSpecSchema>;
-export type ClusterRAProfileSpecInput = z.input<typeof clusterRAProfileSpecSchema>;
 
 export const capabilities = ["issue", "renew", "revoke", "crl"] as const;
-export type Capability = (typeof capabilities)[number];
 
 export const raProfileStatusSchema = z.object({
   conditions: conditionsSchema.optional(),

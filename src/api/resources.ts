@@ -71,7 +71,6 @@ export const objectMetaSchema = z.looseObject({
     )
     .optional(),
 });
-export type ObjectMeta = z.output<typeof objectMetaSchema>;
 
 function resourceSchema<K extends string, Spec extends z.ZodType, Status extends z.ZodType>(
   kind: K,
@@ -99,9 +98,6 @@ export type Certificate = z.output<typeof certificateSchema>;
 export type RAProfile = z.output<typeof raProfileSchema>;
 export type ClusterRAProfile = z.output<typeof clusterRAProfileSchema>;
 /** What a user writes: defaults not yet applied. */
-export type CertificateInput = z.input<typeof certificateSchema>;
-export type RAProfileInput = z.input<typeof raProfileSchema>;
-export type ClusterRAProfileInput = z.input<typeof clusterRAProfileSchema>;
 
 /** A resource that failed validation; `message` lists every problem as "path: message". */
 export class InvalidResourceError extends Error {

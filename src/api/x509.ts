@@ -56,7 +56,6 @@ export const keySizeRules: CelRule<SizedKey>[] = [
 /** RFC 5280 CRLReason names, as the CRL code in src/pki knows them. */
 export const revocationReasons = REVOCATION_REASONS;
 export const revocationReasonSchema = z.enum(revocationReasons);
-export type RevocationReason = z.infer<typeof revocationReasonSchema>;
 
 export const subjectAttributes = [
   "commonName",

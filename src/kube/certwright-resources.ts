@@ -9,6 +9,3 @@ function resourceType(names: ResourceNames): ResourceType {
 export const CERTIFICATES: ResourceType = resourceType(CERTIFICATE);
 export const RA_PROFILES: ResourceType = resourceType(RA_PROFILE);
 export const CLUSTER_RA_PROFILES: ResourceType = resourceType(CLUSTER_RA_PROFILE);
-
-/** All three, for installing watches or cleaning up in tests. */
-export const CERTWRIGHT_RESOURCES: readonly ResourceType[] = [CERTIFICATES, RA_PROFILES, CLUSTER_RA_PROFILES];

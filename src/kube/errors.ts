@@ -15,9 +15,7 @@ export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409;
 export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeApiError && e.status === 409 && e.reason === "AlreadyExists";
-export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.status === 410;
 export const isForbidden = (e: unknown): boolean => e instanceof KubeApiError && e.status === 403;
-export const isInvalid = (e: unknown): boolean => e instanceof KubeApiError && e.status === 422;
 
 /** Builds a KubeApiError from a metav1.Status body (or whatever the server sent). */
 export function errorFromResponse(status: number, body: unknown): KubeApiError {

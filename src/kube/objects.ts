@@ -44,8 +44,3 @@ export interface SecretObject extends KubeObject {
 export function keyOf(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name ?? ""}` : (o.metadata.name ?? "");
 }
-
-export function splitKey(key: string): { namespace: string | undefined; name: string } {
-  const i = key.indexOf("/");
-  return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}

@@ -5,14 +5,6 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
 export type Logger = PinoLogger;
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
-/** Kubernetes-style keys used on every reconcile log line. */
-export interface LogContext {
-  controller?: string;
-  namespace?: string;
-  name?: string;
-  reconcileID?: string;
-}
-
 export interface LoggerOptions {
   level?: LogLevel;
   /** Component name, logged as `logger` (pino's own `name` key would clash with the object name). */
@@ -89,9 +81,4 @@ function scrubBindings(logger: Logger): void {
   logger.setBindings = function (this: Logger, bindings) {
     setBindings.call(this, scrub(bindings) as pino.Bindings);
   };
-}
-
-/** Child logger for one object, with the standard keys. */
-export function withContext(log: Logger, ctx: LogContext): Logger {
-  return log.child(ctx);
 }

@@ -44,12 +44,12 @@ describe("createMetrics", () => {
     const a = createMetrics();
     const b = createMetrics();
     a.issuanceTotal.inc({ connector: "local", result: "success" });
-    a.issuanceDuration.observe({ connector: "local" }, 0.2);
+    a.issuanceDuration.observe({ connector: "local", result: "success" }, 0.2);
     a.apiWrites.inc({ verb: "patch", resource: "certificates/status" });
     a.leader.set(1);
     const text = await a.registry.metrics();
     expect(text).toContain('certwright_issuance_total{connector="local",result="success"} 1');
-    expect(text).toContain('certwright_issuance_duration_seconds_count{connector="local"} 1');
+    expect(text).toContain('certwright_issuance_duration_seconds_count{connector="local",result="success"} 1');
     expect(text).toContain('certwright_api_writes_total{verb="patch",resource="certificates/status"} 1');
     expect(text).toContain("certwright_leader 1");
     expect(await b.registry.metrics()).not.toContain("certwright_issuance_total{");

@@ -34,7 +34,7 @@ export interface Metrics {
   certificateReady: Gauge<CertLabels | "condition">;
   certificateExpiryNotice: Gauge<CertLabels>;
   issuanceTotal: Counter<"connector" | "result">;
-  issuanceDuration: Histogram<"connector">;
+  issuanceDuration: Histogram<"connector" | "result">;
   reconcileTotal: Counter<"controller" | "result">;
   reconcileErrors: Counter<"controller">;
   reconcileDuration: Histogram<"controller">;
@@ -99,8 +99,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     ]),
     issuanceDuration: histogram(
       "certwright_issuance_duration_seconds",
-      "Time from issuance request to signed certificate.",
-      ["connector"],
+      "Time of one connector issue call, from request to signed certificate (result success) or to the error (refused: not retried; failure: retried).",
+      ["connector", "result"],
       [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     ),
     reconcileTotal: counter("certwright_controller_reconcile_total", "Reconciles by controller and result.", [

@@ -8,7 +8,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { EventInput, ObjectReference, RecordedEvent } from "../kube/event-writer.ts";
 import type { Clock } from "./clock.ts";
 
-export type { EventInput, EventType, ObjectReference, RecordedEvent } from "../kube/event-writer.ts";
+export type { EventInput, ObjectReference, RecordedEvent } from "../kube/event-writer.ts";
 
 export interface EventSink {
   emit(ref: ObjectReference, e: EventInput): void;

@@ -5,10 +5,6 @@ export interface ObjectKey {
   name: string;
 }
 
-export function objectKey(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
-
 export function splitKey(key: string): ObjectKey {
   const slash = key.indexOf("/");
   if (slash < 0) return { name: key };
