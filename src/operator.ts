@@ -72,8 +72,8 @@ export function createOperator(o: OperatorOptions): Operator {
   const secrets = new Informer<SecretObject>(o.client, SECRETS, { ...scope, labelSelector: CERTIFICATE_NAME_LABEL });
 
   const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
-  const connectors = new ConnectorRegistry(o.client, () => o.clock.now(), o.connectorDeps);
-  const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now());
+  const connectors = new ConnectorRegistry(o.client, () => o.clock.now(), o.connectorDeps, o.metrics);
+  const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now(), o.metrics);
   const profileControllers = new Map<string, Controller>();
   const lookup: ProfileLookup = {
     raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
