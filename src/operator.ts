@@ -22,6 +22,7 @@ import { ConnectorRegistry } from "./controllers/connector-registry.ts";
 import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
 import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
+import { buildTrustController } from "./controllers/trust/trust-controller.ts";
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -118,11 +119,13 @@ export function createOperator(o: OperatorOptions): Operator {
   const raController = profileController("RAProfile", raProfiles);
   const clusterController = profileController("ClusterRAProfile", clusterProfiles);
 
+  const trust = buildTrustController({ ...o, scope, fence, raProfiles, clusterProfiles, namespaces, onlyNamespace: o.namespace, events });
+
   routeCertificateEvents(certificates, secrets, namespaces, (key) => certController.enqueue(key));
 
   const manager = new Manager({
-    sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
-    controllers: [raController, clusterController, certController],
+    sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets, trust.configMaps],
+    controllers: [raController, clusterController, certController, trust.controller],
     log: o.log,
     clock: o.clock,
     leaderGate: o.leaderGate,

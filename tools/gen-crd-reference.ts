@@ -115,6 +115,11 @@ const MEANINGS: Record<string, string> = {
   "spec.namespaceSelector.matchExpressions[].key": "Label key.",
   "spec.namespaceSelector.matchExpressions[].operator": "In, NotIn, Exists or DoesNotExist.",
   "spec.namespaceSelector.matchExpressions[].values": "Values for In / NotIn; empty for Exists / DoesNotExist.",
+  "spec.trust.namespaceSelector.matchLabels": "Labels the namespace must carry.",
+  "spec.trust.namespaceSelector.matchExpressions": "Label requirements, all of which must hold.",
+  "spec.trust.namespaceSelector.matchExpressions[].key": "Label key.",
+  "spec.trust.namespaceSelector.matchExpressions[].operator": "In, NotIn, Exists or DoesNotExist.",
+  "spec.trust.namespaceSelector.matchExpressions[].values": "Values for In / NotIn; empty for Exists / DoesNotExist.",
 };
 
 const NAMED_PATTERNS: Record<string, string> = {

@@ -8,6 +8,7 @@ import { conditionsSchema, rfc3339 } from "./conditions.ts";
 import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
 import { labelSelectorSchema } from "./label-selector.ts";
+import { trustDistributionSchema } from "./trust.ts";
 import {
   certificateTypeSchema,
   keyAlgorithmSchema,
@@ -134,7 +135,7 @@ const profileKeySchema = withRules(z.object({ algorithm: keyAlgorithmSchema, siz
 export const profileDefaultsSchema = z.object({
   duration: durationString.optional().describe("Lifetime when a Certificate sets none (built-in default 8400h)."),
   renewBefore: durationString.optional().describe("Renewal lead time when a Certificate sets none (built-in 1440h)."),
-  expiryNotice: durationString.optional().describe("Warn (event, condition) this long before expiry."),
+  expiryNotice: durationString.optional().describe("Warn (event, condition, metric) this long before expiry. Unset: 1440h, or a third of the certificate's lifetime when that is shorter."),
   privateKey: profileKeySchema.optional(),
 });
 
@@ -229,6 +230,7 @@ const profileSpecShape = {
       onDelete: revocationModes.default("Retain").describe("What to do with the certificate when its Certificate goes."),
     })
     .prefault({}),
+  trust: trustDistributionSchema.optional(),
 };
 
 interface ProfileSpecForRules {
