@@ -280,6 +280,16 @@ describe("what the other values files change", () => {
     for (const r of rules) expect(r.labels).toEqual({ severity: "critical", team: "platform" });
   });
 
+  it("grafana.dashboard.enabled: the dashboard JSON as a ConfigMap with the sidecar's label; off by default", async () => {
+    expect(find(await template("cw-system"), "ConfigMap")).toEqual([]);
+    const objs = await template("cw-system", ["--set", "grafana.dashboard.enabled=true", "--set", "grafana.dashboard.namespace=monitoring"]);
+    const cm = one(objs, "ConfigMap") as Rendered & { data: Record<string, string> };
+    expect(cm.metadata).toMatchObject({ name: "certwright-dashboard", namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+    const shipped = JSON.parse(await readFile(join(CHART_DIR, "files", "dashboards", "certwright.json"), "utf8")) as { panels: unknown[] };
+    expect(JSON.parse(cm.data["certwright.json"]!)).toEqual(shipped);
+    expect(shipped.panels.length).toBeGreaterThan(8);
+  });
+
   it("minimal: no leader election, no Lease Role, no scrape annotations", async () => {
     const objs = await template("cw-min", ["--values", join(FIXTURES, "minimal.yaml")]);
     const c = one(objs, "Deployment").spec.template.spec.containers[0]!;
