@@ -85,7 +85,7 @@ const profile = (name: string, spec: Record<string, unknown>) =>
 const certificate = (name: string, profileName: string, duration: string) =>
   client.create<KubeObject>(CERTIFICATES, {
     metadata: { name, namespace: ns },
-    spec: { raProfileRef: { name: profileName }, type: "server", secretName: `${name}-tls`, subject: { commonName: name }, dnsNames: [`${name}.example.com`], duration, privateKey: { algorithm: "ECDSA", size: 256 } },
+    spec: { raProfileRef: { name: profileName }, type: "transport", secretName: `${name}-tls`, subject: { commonName: name }, duration, privateKey: { algorithm: "ECDSA", size: 256 } },
   } as KubeObject);
 
 beforeAll(async () => {
