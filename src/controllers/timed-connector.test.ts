@@ -9,15 +9,12 @@ function fakeConnector(fail: boolean): Connector {
     capabilities: new Set(["issue"]),
     exactIssuance: true,
     handOff: false,
-    async prepare() { return { caPem: "" }; },
-    async probe() {},
-    async issue() {
-      if (fail) throw new Error("refused");
-      return { certificatePem: "leaf", caPem: "ca" } as unknown as Awaited<ReturnType<Connector["issue"]>>;
-    },
-    async revoke() {},
-    async crl() { throw new Error("none"); },
-    async revokedCount() { return 0; },
+    prepare: () => Promise.resolve({ caPem: "" }),
+    probe: () => Promise.resolve(),
+    issue: () => (fail ? Promise.reject(new Error("refused")) : Promise.resolve({ certificatePem: "leaf", caPem: "ca" } as unknown as Awaited<ReturnType<Connector["issue"]>>)),
+    revoke: () => Promise.resolve(),
+    crl: () => Promise.reject(new Error("none")),
+    revokedCount: () => Promise.resolve(0),
   };
 }
 
