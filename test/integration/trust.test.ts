@@ -99,6 +99,15 @@ describe("a ClusterRAProfile's trust bundle", () => {
     expect(await bundle(c, "org-ca")).toBeUndefined();
   });
 
+  it("puts back a bundle someone edited or deleted", async () => {
+    const ca = await caCertificateOf("ClusterRAProfile", undefined, clusterProfile);
+    const cm = (await bundle(a, "org-ca"))!;
+    await client.replace<ConfigMap>(CONFIG_MAPS, { ...cm, data: { ...cm.data, "ca.crt": "tampered" } });
+    await bundleWhere(a, "org-ca", (x) => x.data?.["ca.crt"] === ca, "the edited bundle restored");
+    await client.delete(CONFIG_MAPS, b, "org-ca");
+    await bundleWhere(b, "org-ca", (x) => x.data?.["ca.crt"] === ca, "the deleted bundle recreated");
+  });
+
   it("never overwrites a ConfigMap it does not own, and says so on the profile", async () => {
     await eventually(async () => {
       const events = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { name?: string } }>(EVENTS);
