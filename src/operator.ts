@@ -23,6 +23,7 @@ import { ConnectorRegistry } from "./controllers/connector-registry.ts";
 import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
 import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
+import { buildTrustController } from "./controllers/trust/trust-controller.ts";
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -74,7 +75,7 @@ export function createOperator(o: OperatorOptions): Operator {
 
   const events = new EventRecorder({ writer: kubeEventWriter(o.client, o.instance ?? "certwright"), clock: o.clock, log: o.log });
   const connectors = new ConnectorRegistry(o.client, () => o.clock.now(), o.connectorDeps, o.metrics);
-  const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now());
+  const crls = new CrlPublisher(o.client, o.clusterResourceNamespace, () => o.clock.now(), o.metrics);
   const profileControllers = new Map<string, Controller>();
   const lookup: ProfileLookup = {
     raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
@@ -119,11 +120,13 @@ export function createOperator(o: OperatorOptions): Operator {
   const raController = profileController("RAProfile", raProfiles);
   const clusterController = profileController("ClusterRAProfile", clusterProfiles);
 
+  const trust = buildTrustController({ ...o, scope, fence, raProfiles, clusterProfiles, namespaces, onlyNamespace: o.namespace, events });
+
   routeCertificateEvents(certificates, secrets, namespaces, (key) => certController.enqueue(key));
 
   const manager = new Manager({
-    sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
-    controllers: [raController, clusterController, certController],
+    sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets, trust.configMaps],
+    controllers: [raController, clusterController, certController, trust.controller],
     log: o.log,
     clock: o.clock,
     leaderGate: o.leaderGate,

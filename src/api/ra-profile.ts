@@ -9,6 +9,7 @@ import { clientCertificateRef, requestAttributesSchema } from "./czertainly-attr
 import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isCIDR } from "./ip-address.ts";
 import { labelSelectorSchema } from "./label-selector.ts";
+import { trustDistributionSchema } from "./trust.ts";
 import {
   certificateTypeSchema,
   keyAlgorithmSchema,
@@ -152,7 +153,7 @@ export const profileDefaultsSchema = z.object({
   renewBefore: durationString.optional().describe("Renewal lead time when a Certificate sets none (built-in 1440h)."),
   expiryNotice: durationString
     .optional()
-    .describe("Warn (event, ExpiryNotice condition) this long before a certificate expires (default 1440h); also sizes the CA's notice window."),
+    .describe("Warn (event, ExpiryNotice condition, metric) this long before a certificate expires; unset: 1440h, or a third of the certificate's lifetime when that is shorter; also sizes the CA's notice window."),
   privateKey: profileKeySchema
     .optional()
     .describe("Key for Certificates that set no privateKey (else RSA 2048)."),
@@ -277,6 +278,7 @@ const profileSpecShape = {
     })
     .prefault({})
     .describe("What happens to certificates that are replaced or whose Certificate is deleted."),
+  trust: trustDistributionSchema.optional(),
 };
 
 interface ProfileSpecForRules {

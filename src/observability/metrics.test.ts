@@ -65,4 +65,28 @@ describe("createMetrics", () => {
     text = await m.registry.metrics();
     expect(text).not.toContain('profile="p"');
   });
+
+  it("keeps one Ready-reason series per certificate, replaced when the reason changes", async () => {
+    const m = createMetrics();
+    const base = { namespace: "ns", name: "web", type: "server", profile: "default", expiryNotice: false };
+    m.recordCertificate({ ...base, ready: "True", readyReason: "Issued" });
+    m.recordCertificate({ ...base, ready: "False", readyReason: "Revoked" });
+    let text = await m.registry.metrics();
+    expect(text).toContain(`certwright_certificate_ready_reason{${labels},condition="False",reason="Revoked"} 1`);
+    expect(text).not.toContain('reason="Issued"');
+    m.forgetCertificate("ns", "web");
+    text = await m.registry.metrics();
+    expect(text).not.toContain("certwright_certificate_ready_reason{");
+  });
+
+  it("records a profile's CRL update times, and forgets them with its CA series", async () => {
+    const m = createMetrics();
+    m.recordCrl({ kind: "RAProfile", namespace: "ns", profile: "p", thisUpdate: new Date("2030-01-01T00:00:00Z"), nextUpdate: new Date("2030-01-02T00:00:00Z") });
+    let text = await m.registry.metrics();
+    expect(text).toContain('certwright_crl_next_update_timestamp_seconds{kind="RAProfile",namespace="ns",profile="p"} 1893542400');
+    expect(text).toContain('certwright_crl_this_update_timestamp_seconds{kind="RAProfile",namespace="ns",profile="p"} 1893456000');
+    m.forgetCa("RAProfile", "ns", "p");
+    text = await m.registry.metrics();
+    expect(text).not.toContain("certwright_crl_next_update_timestamp_seconds{");
+  });
 });

@@ -16,6 +16,8 @@ export interface CertificateSample {
   ready: ConditionStatus;
   /** True while inside the expiry-notice window. */
   expiryNotice: boolean;
+  /** The Ready condition's reason (e.g. Issued, Revoked, IssuanceFailed): alerts tell incidents from intent. */
+  readyReason?: string | undefined;
 }
 
 export interface CaSample {
@@ -27,12 +29,21 @@ export interface CaSample {
   expiryNotice: boolean;
 }
 
+export interface CrlSample {
+  kind: string;
+  namespace: string;
+  profile: string;
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
 export interface Metrics {
   registry: Registry;
   certificateExpiration: Gauge<CertLabels>;
   certificateRenewal: Gauge<CertLabels>;
   certificateReady: Gauge<CertLabels | "condition">;
   certificateExpiryNotice: Gauge<CertLabels>;
+  certificateReadyReason: Gauge<CertLabels | "condition" | "reason">;
   issuanceTotal: Counter<"connector" | "result">;
   issuanceDuration: Histogram<"connector" | "result">;
   reconcileTotal: Counter<"controller" | "result">;
@@ -42,9 +53,13 @@ export interface Metrics {
   leader: Gauge;
   caExpiration: Gauge<CaLabels>;
   caExpiryNotice: Gauge<CaLabels>;
+  crlNextUpdate: Gauge<CaLabels>;
+  crlThisUpdate: Gauge<CaLabels>;
+  /** Sets the CRL series of one profile, each time its CRL is read or signed. */
+  recordCrl(sample: CrlSample): void;
   /** Sets the CA series of one profile (namespace "" for a ClusterRAProfile). */
   recordCa(sample: CaSample): void;
-  /** Deletes the CA series of a profile (deleted, or its authority shows no CA certificate). */
+  /** Deletes the CA and CRL series of a profile (deleted, or its authority shows no CA certificate). */
   forgetCa(kind: string, namespace: string, profile: string): void;
   /** Sets all per-certificate series, replacing older ones (e.g. when the profile changed). */
   recordCertificate(sample: CertificateSample): void;
@@ -93,6 +108,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       "1 while the certificate is inside its expiry-notice window.",
       CERT_LABELS,
     ),
+    certificateReadyReason: gauge(
+      "certwright_certificate_ready_reason",
+      "1 for the Ready condition's current status and reason (one series per certificate), e.g. condition=\"False\", reason=\"Revoked\".",
+      [...CERT_LABELS, "condition", "reason"],
+    ),
     issuanceTotal: counter("certwright_issuance_total", "Issuance attempts by connector and result.", [
       "connector",
       "result",
@@ -129,14 +149,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
 type GaugeFactory = <L extends string>(name: string, help: string, labelNames: L[]) => Gauge<L>;
 
-/** The per-profile CA series; a profile's labels never change, so removal needs no memory. */
-function caGauges(gauge: GaugeFactory): Pick<Metrics, "caExpiration" | "caExpiryNotice" | "recordCa" | "forgetCa"> {
+/** The per-profile CA and CRL series; a profile's labels never change, so removal needs no memory. */
+function caGauges(gauge: GaugeFactory): Pick<Metrics, "caExpiration" | "caExpiryNotice" | "crlNextUpdate" | "crlThisUpdate" | "recordCa" | "recordCrl" | "forgetCa"> {
   const labelNames: CaLabels[] = ["kind", "namespace", "profile"];
   const caExpiration = gauge("certwright_ca_expiration_timestamp_seconds", "The notAfter of the CA certificate a profile signs with, as Unix seconds.", labelNames);
   const caExpiryNotice = gauge("certwright_ca_expiry_notice", "1 while the profile's CA certificate is inside its notice window or expired.", labelNames);
+  const crlNextUpdate = gauge("certwright_crl_next_update_timestamp_seconds", "The nextUpdate of the profile's published CRL, as Unix seconds: relying parties refuse it after.", labelNames);
+  const crlThisUpdate = gauge("certwright_crl_this_update_timestamp_seconds", "The thisUpdate of the profile's published CRL (when it was signed), as Unix seconds.", labelNames);
   return {
     caExpiration,
     caExpiryNotice,
+    crlNextUpdate,
+    crlThisUpdate,
+    recordCrl(s) {
+      const labels = { kind: s.kind, namespace: s.namespace, profile: s.profile };
+      crlNextUpdate.set(labels, Math.floor(s.nextUpdate.getTime() / 1000));
+      crlThisUpdate.set(labels, Math.floor(s.thisUpdate.getTime() / 1000));
+    },
     recordCa(s) {
       const labels = { kind: s.kind, namespace: s.namespace, profile: s.profile };
       caExpiration.set(labels, Math.floor(s.notAfter.getTime() / 1000));
@@ -145,19 +174,23 @@ function caGauges(gauge: GaugeFactory): Pick<Metrics, "caExpiration" | "caExpiry
     forgetCa(kind, namespace, profile) {
       caExpiration.remove({ kind, namespace, profile });
       caExpiryNotice.remove({ kind, namespace, profile });
+      crlNextUpdate.remove({ kind, namespace, profile });
+      crlThisUpdate.remove({ kind, namespace, profile });
     },
   };
 }
 
-type CertGauges = Pick<Metrics, "certificateExpiration" | "certificateRenewal" | "certificateReady" | "certificateExpiryNotice">;
+type CertGauges = Pick<Metrics, "certificateExpiration" | "certificateRenewal" | "certificateReady" | "certificateExpiryNotice" | "certificateReadyReason">;
 
 // prom-client removes series only by their full label set, so remember the last one per certificate.
 function certificateTracker(g: CertGauges): Pick<Metrics, "recordCertificate" | "forgetCertificate"> {
-  const last = new Map<string, Record<CertLabels, string>>();
+  const last = new Map<string, { labels: Record<CertLabels, string>; reason: { condition: string; reason: string } }>();
   const forget = (namespace: string, name: string): void => {
     const key = `${namespace}/${name}`;
-    const labels = last.get(key);
-    if (!labels) return;
+    const prev = last.get(key);
+    if (!prev) return;
+    const labels = prev.labels;
+    g.certificateReadyReason.remove({ ...labels, ...prev.reason });
     g.certificateExpiration.remove(labels);
     g.certificateRenewal.remove(labels);
     g.certificateExpiryNotice.remove(labels);
@@ -167,7 +200,9 @@ function certificateTracker(g: CertGauges): Pick<Metrics, "recordCertificate" | 
   const record = (s: CertificateSample): void => {
     const labels = { name: s.name, namespace: s.namespace, type: s.type, profile: s.profile };
     forget(s.namespace, s.name);
-    last.set(`${s.namespace}/${s.name}`, labels);
+    const reason = { condition: s.ready, reason: s.readyReason ?? "" };
+    last.set(`${s.namespace}/${s.name}`, { labels, reason });
+    g.certificateReadyReason.set({ ...labels, ...reason }, 1);
     if (s.notAfter) g.certificateExpiration.set(labels, Math.floor(s.notAfter.getTime() / 1000));
     if (s.renewalTime) g.certificateRenewal.set(labels, Math.floor(s.renewalTime.getTime() / 1000));
     g.certificateExpiryNotice.set(labels, s.expiryNotice ? 1 : 0);

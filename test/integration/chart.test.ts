@@ -214,13 +214,13 @@ describe("what the default rendering holds", () => {
     expect(c.image).toBe("ghcr.io/certwright/certwright:0.1.0");
   });
 
-  it("grants the controller exactly what it reads and writes, and never delete", () => {
+  it("grants the controller exactly what it reads and writes, and delete only on ConfigMaps (its trust bundles)", () => {
     expect(one(objs, "ClusterRole", "-controller").rules).toEqual([
       { apiGroups: ["certwright.dev"], resources: ["certificates", "raprofiles", "clusterraprofiles"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["certwright.dev"], resources: ["certificates/status", "raprofiles/status", "clusterraprofiles/status"], verbs: ["patch", "update"] },
       { apiGroups: ["certwright.dev"], resources: ["certificates"], verbs: ["patch"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
-      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "update"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
     ]);
@@ -266,14 +266,28 @@ describe("what the other values files change", () => {
     expect(dep.spec.template.metadata.annotations).toEqual({ "example.com/owner": "platform" }); // scraped by the ServiceMonitor, not annotations
     expect(one(objs, "PodDisruptionBudget").spec).toMatchObject({ minAvailable: 1 });
     expect(one(objs, "ServiceMonitor").spec.endpoints).toEqual([{ port: "http-metrics", path: "/metrics", interval: "60s", scrapeTimeout: "30s", honorLabels: false }]);
-    const rules = one(objs, "PrometheusRule").spec.groups[0]!.rules;
+    const rules = one(objs, "PrometheusRule").spec.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert)).toEqual([
       "CertwrightCertificateNotReady", "CertwrightCertificateExpiringSoon", "CertwrightCertificateRenewalOverdue", "CertwrightIssuanceFailing",
+      "CertwrightCAExpiringSoon", "CertwrightCRLStale",
     ]);
-    expect(rules[0]).toMatchObject({ expr: 'max by (namespace, name) (certwright_certificate_ready_status{condition="False"}) == 1', for: "10m" });
+    // Revoked certificates are Ready=False by intent: not an incident.
+    expect(rules[0]).toMatchObject({ expr: 'max by (namespace, name) (certwright_certificate_ready_reason{condition="False", reason!="Revoked"}) == 1', for: "10m" });
     expect(rules[1]!.expr).toContain("certwright_certificate_expiry_notice) == 1");
+    expect(rules[4]!.expr).toBe("max by (kind, namespace, profile) (certwright_ca_expiry_notice) == 1");
+    expect(rules[5]!.expr).toBe("time() > max by (kind, namespace, profile) (certwright_crl_next_update_timestamp_seconds)");
     expect(rules[0]!.annotations.summary).toBe("Certificate {{ $labels.namespace }}/{{ $labels.name }} is not Ready");
     for (const r of rules) expect(r.labels).toEqual({ severity: "critical", team: "platform" });
+  });
+
+  it("grafana.dashboard.enabled: the dashboard JSON as a ConfigMap with the sidecar's label; off by default", async () => {
+    expect(find(await template("cw-system"), "ConfigMap")).toEqual([]);
+    const objs = await template("cw-system", ["--set", "grafana.dashboard.enabled=true", "--set", "grafana.dashboard.namespace=monitoring"]);
+    const cm = one(objs, "ConfigMap") as Rendered & { data: Record<string, string> };
+    expect(cm.metadata).toMatchObject({ name: "certwright-dashboard", namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+    const shipped = JSON.parse(await readFile(join(CHART_DIR, "files", "dashboards", "certwright.json"), "utf8")) as { panels: unknown[] };
+    expect(JSON.parse(cm.data["certwright.json"]!)).toEqual(shipped);
+    expect(shipped.panels.length).toBeGreaterThan(8);
   });
 
   it("minimal: no leader election, no Lease Role, no scrape annotations", async () => {

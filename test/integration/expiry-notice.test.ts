@@ -76,3 +76,38 @@ describe("expiry notice", () => {
     expect(s.serialNumber).toBe(c.status!.serialNumber); // the old certificate is kept meanwhile
   });
 });
+
+describe("the unset notice window scales with the lifetime", () => {
+  let ns2: string;
+  let op2: RunningOperator;
+  const reasonsOf = async (name: string) =>
+    (await client.list<KubeObject & { reason: string; regarding: { name: string } }>(EVENTS, { namespace: ns2 })).items.filter((e) => e.regarding.name === name).map((e) => e.reason);
+
+  beforeAll(async () => {
+    ns2 = await freshNamespace(client, "notice-scaled");
+    op2 = await startOperator({ namespace: ns2 });
+    // No defaults.expiryNotice: 60 days would cover a 30-day certificate from its first second.
+    await client.create<KubeObject>(RA_PROFILES, { metadata: { name: "p", namespace: ns2 }, spec: { authority: { type: "local", local: { caSecretName: "p-ca", generate: true } } } } as KubeObject);
+    await client.create<KubeObject>(CERTIFICATES, {
+      metadata: { name: "month", namespace: ns2 },
+      spec: { raProfileRef: { name: "p" }, type: "transport", secretName: "month-tls", subject: { commonName: "month" }, duration: "720h", renewBefore: "120h", privateKey: { algorithm: "ECDSA", size: 256 } },
+    } as KubeObject);
+  });
+
+  afterAll(async () => {
+    await op2?.stop();
+  });
+
+  it("a 30-day certificate is not expiring when issued, and enters its window a third of its life before the end", async () => {
+    const c = await waitReady(client, ns2, "month");
+    expect(c.status!.conditions!.find((x) => x.type === "ExpiryNotice")?.status).toBe("False");
+    const notAfter = new Date(c.status!.notAfter!).getTime();
+    op2.clock.set(new Date(notAfter - 11 * DAY));
+    await op2.forceReconcile(ns2, "month");
+    await op2.operator.events.flush();
+    expect(await reasonsOf("month")).not.toContain("ExpiryNotice");
+    op2.clock.set(new Date(notAfter - 9 * DAY)); // inside the 10 days (720h / 3), before renewal at 5 days
+    await eventually(async () => ((await reasonsOf("month")).includes("ExpiryNotice") ? true : undefined), 20_000, "ExpiryNotice event");
+    expect((await getCert(client, ns2, "month")).status!.serialNumber).toBe(c.status!.serialNumber);
+  });
+});

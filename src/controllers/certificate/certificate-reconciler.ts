@@ -19,6 +19,7 @@ import type { Metrics } from "../../observability/metrics.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import { CsrError, parseAndVerifyCsr, type CsrInfo } from "../../pki/csr.ts";
 import { inspectCertificate, leafOfBundle, splitPemBundle, type CertificateInfo } from "../../pki/inspect.ts";
+import { lifetimeMs, noticeWindowMs } from "../../pki/notice-window.ts";
 import { buildCsr } from "../../pki/csr.ts";
 import { generatePrivateKey } from "../../pki/keys.ts";
 import { evaluatePolicy } from "../../policy/evaluate.ts";
@@ -81,7 +82,8 @@ interface Ctx {
   kube: KubeClient;
   /** Throws unless this replica still leads: called before side effects outside Kubernetes. */
   assertLeader: () => void;
-  noticeMs: number;
+  /** The profile's defaults.expiryNotice, when it sets one (else the window scales with the lifetime). */
+  explicitNoticeMs: number | undefined;
 }
 
 interface Current {
@@ -92,6 +94,8 @@ interface Current {
 }
 
 const DEFAULT_NOTICE_MS = parseDuration(DEFAULT_EXPIRY_NOTICE);
+const noticeMsOf = (ctx: Ctx, s: CertificateStatus): number =>
+  noticeWindowMs({ explicitMs: ctx.explicitNoticeMs, defaultMs: DEFAULT_NOTICE_MS, lifetimeMs: lifetimeMs(s.notBefore, s.notAfter) });
 const AUTHORITY_REFUSAL_RECHECK_MS = 3_600_000;
 
 export class CertificateReconciler implements Reconciler {
@@ -120,7 +124,7 @@ export class CertificateReconciler implements Reconciler {
     const stored = cert.status ?? {};
     const ctx: Ctx = {
       cert, generation: gen(raw), status: stored, stored, resourceVersion: raw.metadata.resourceVersion, log: rc.log, signal: rc.signal,
-      kube: this.d.client.withSignal(rc.signal), assertLeader: () => rc.assertLeader(), noticeMs: DEFAULT_NOTICE_MS,
+      kube: this.d.client.withSignal(rc.signal), assertLeader: () => rc.assertLeader(), explicitNoticeMs: undefined,
     };
     const profile = resolveProfile(cert.spec.raProfileRef, cert.metadata.namespace ?? "", this.d.profiles);
     if (cert.metadata.deletionTimestamp) return this.finalize(ctx, isRefusal(profile) ? undefined : profile);
@@ -131,7 +135,7 @@ export class CertificateReconciler implements Reconciler {
   private async reconcileWithProfile(ctx: Ctx, profile: ResolvedProfile): Promise<ReconcileResult> {
     const cert = ctx.cert;
     const notice = profile.spec.defaults?.expiryNotice;
-    if (notice) ctx.noticeMs = parseDuration(notice);
+    if (notice) ctx.explicitNoticeMs = parseDuration(notice);
     await this.ensureFinalizer(ctx, profile.spec.revocation.onDelete === "Revoke");
     const admitted = await this.admit(ctx, profile);
     if ("result" in admitted) return admitted.result;
@@ -456,7 +460,7 @@ export class CertificateReconciler implements Reconciler {
   /** Enters (once) or leaves the notice window: a condition, an Event on entry, a metric. */
   private expiryNotice(ctx: Ctx, status: CertificateStatus, notAfter: Date): CertificateStatus {
     const now = this.now();
-    const inWindow = now.getTime() >= notAfter.getTime() - ctx.noticeMs;
+    const inWindow = now.getTime() >= notAfter.getTime() - noticeMsOf(ctx, status);
     const was = getCondition(status.conditions, "ExpiryNotice")?.status === "True";
     if (inWindow && !was) {
       const days = Math.max(0, Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000));
@@ -471,7 +475,7 @@ export class CertificateReconciler implements Reconciler {
   /** When to look again: the renewal time, or the start of the notice window if earlier. */
   private nextLook(ctx: Ctx, status: CertificateStatus, renewalTime: Date): number {
     const now = this.now().getTime();
-    const notice = status.notAfter ? new Date(status.notAfter).getTime() - ctx.noticeMs : Infinity;
+    const notice = status.notAfter ? new Date(status.notAfter).getTime() - noticeMsOf(ctx, status) : Infinity;
     const next = Math.min(renewalTime.getTime(), notice > now ? notice : Infinity);
     return Math.max(0, next - now);
   }
@@ -562,7 +566,7 @@ export class CertificateReconciler implements Reconciler {
     // The same message each attempt, so the recorder counts one Event instead of writing many.
     this.event(ctx.cert, "Warning", reason, message);
     const notAfter = ctx.status.notAfter ? new Date(ctx.status.notAfter) : undefined;
-    if (notAfter && now.getTime() >= notAfter.getTime() - ctx.noticeMs) {
+    if (notAfter && now.getTime() >= notAfter.getTime() - noticeMsOf(ctx, ctx.status)) {
       this.event(ctx.cert, "Warning", "ExpiringRenewalFailing", `certificate expires at ${notAfter.toISOString()} and renewal keeps failing: ${message}`);
     }
     ctx.log.warn({ err: message, attempts: failed.failedIssuanceAttempts }, "Issuance failed");
@@ -680,7 +684,8 @@ export class CertificateReconciler implements Reconciler {
       notAfter,
       renewalTime: status.renewalTime ? new Date(status.renewalTime) : undefined,
       ready: ready ? "True" : "False",
-      expiryNotice: notAfter !== undefined && this.now().getTime() >= notAfter.getTime() - ctx.noticeMs,
+      expiryNotice: notAfter !== undefined && this.now().getTime() >= notAfter.getTime() - noticeMsOf(ctx, status),
+      readyReason: getCondition(status.conditions, "Ready")?.reason,
     });
   }
 

@@ -7,6 +7,7 @@ import type { KubeObject } from "../../kube/objects.ts";
 import { CONFIG_MAPS } from "../../kube/resources.ts";
 import { MANAGED_BY_LABEL } from "../../kube/secret-store.ts";
 import type { RouteHandler } from "../../observability/http-server.ts";
+import type { Metrics } from "../../observability/metrics.ts";
 import { CRL_LIMITS, pemDecode } from "../../pki/pem.ts";
 
 interface ConfigMap extends KubeObject {
@@ -28,6 +29,9 @@ export interface CrlTarget {
 /** How long a replica that does not publish (a follower) serves a CRL it read before reading again. */
 const FOLLOWER_CACHE_MS = 30_000;
 
+/** /crl/<namespace>/<name>.crl is an RAProfile's, /crl/<name>.crl a ClusterRAProfile's. */
+const CRL_PATH = /^\/crl\/(?:([a-z0-9-]+)\/)?([a-z0-9.-]+)\.crl$/;
+
 export class CrlPublisher {
   private readonly client: KubeClient;
   private readonly clusterResourceNamespace: string;
@@ -35,11 +39,13 @@ export class CrlPublisher {
   /** Path -> DER of the latest CRL, for the HTTP endpoint. */
   readonly served = new Map<string, Buffer>();
   private readonly readBack = new Map<string, { der: Buffer; at: number }>();
+  private readonly metrics: Metrics | undefined;
 
-  constructor(client: KubeClient, clusterResourceNamespace: string, now: () => Date) {
+  constructor(client: KubeClient, clusterResourceNamespace: string, now: () => Date, metrics?: Metrics) {
     this.client = client;
     this.clusterResourceNamespace = clusterResourceNamespace;
     this.now = now;
+    this.metrics = metrics;
   }
 
   /**
@@ -56,7 +62,7 @@ export class CrlPublisher {
   }
 
   private async fromConfigMap(path: string): Promise<Buffer | undefined> {
-    const m = /^\/crl\/(?:([a-z0-9-]+)\/)?([a-z0-9.-]+)\.crl$/.exec(path);
+    const m = CRL_PATH.exec(path);
     if (!m) return undefined;
     const hit = this.readBack.get(path);
     const now = this.now().getTime();
@@ -77,6 +83,7 @@ export class CrlPublisher {
     const stale = !cm?.data?.["ca.crl"] || Number(a[A_REVOKED] ?? -1) !== (await connector.revokedCount()) || now.getTime() >= refreshAt;
     if (!stale) {
       this.served.set(target.path, toDer(cm.data!["ca.crl"]!));
+      this.report(target, a[A_THIS], a[A_NEXT]);
       return { refreshInMs: refreshAt - now.getTime(), crlNumber: Number(a[A_NUMBER] ?? 0) };
     }
     const crl = await connector.crl();
@@ -98,7 +105,16 @@ export class CrlPublisher {
     if (cm) await this.client.replace(CONFIG_MAPS, body);
     else await this.client.create(CONFIG_MAPS, body);
     this.served.set(target.path, toDer(crl.pem));
+    this.report(target, crl.thisUpdate.toISOString(), crl.nextUpdate.toISOString());
     return { refreshInMs: halfway(crl.thisUpdate.toISOString(), crl.nextUpdate.toISOString()) - now.getTime(), crlNumber: crl.crlNumber };
+  }
+
+  /** The CRL age metrics (the CRL-stale alert compares nextUpdate with the time). */
+  private report(target: CrlTarget, thisUpdate: string | undefined, nextUpdate: string | undefined): void {
+    const m = CRL_PATH.exec(target.path);
+    if (!this.metrics || !m || !thisUpdate || !nextUpdate) return;
+    const kind = m[1] === undefined ? "ClusterRAProfile" : "RAProfile";
+    this.metrics.recordCrl({ kind, namespace: m[1] ?? "", profile: m[2]!, thisUpdate: new Date(thisUpdate), nextUpdate: new Date(nextUpdate) });
   }
 }
 
