@@ -57,6 +57,16 @@ export interface OcspRequest {
 const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString("hex");
 
 export function parseOcspRequest(der: Uint8Array): OcspRequest {
+  try {
+    return parseRequest(der);
+  } catch (e) {
+    // pkijs and asn1js throw plain Errors on some malformed structures: all of them are the client's fault.
+    if (e instanceof OcspRequestError) throw e;
+    throw new OcspRequestError(`malformed OCSP request: ${(e as Error).message}`);
+  }
+}
+
+function parseRequest(der: Uint8Array): OcspRequest {
   if (der.byteLength === 0) throw new OcspRequestError("empty OCSP request");
   if (der.byteLength > MAX_OCSP_REQUEST_BYTES) throw new OcspRequestError(`OCSP request larger than ${MAX_OCSP_REQUEST_BYTES} bytes`);
   const asn = asn1js.fromBER(Uint8Array.from(der));
