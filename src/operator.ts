@@ -22,6 +22,9 @@ import { ConnectorRegistry } from "./controllers/connector-registry.ts";
 import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
 import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
+import { JwksPublisher } from "./controllers/jwks/jwks-publisher.ts";
+import { ocspRoute } from "./controllers/ocsp/ocsp-route.ts";
+import type { PublicRoute } from "./observability/public-server.ts";
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -39,12 +42,16 @@ export interface OperatorOptions {
   instance?: string;
   /** What every connector is built with, e.g. an HTTP client factory (tests). */
   connectorDeps?: ConnectorDeps;
+  /** How long a superseded key stays in a published JWK Set after a rekey (default 24h). */
+  jwksOverlapMs?: number;
 }
 
 export interface Operator {
   manager: Manager;
   /** CRLs served over HTTP: path -> DER. */
   crls: CrlPublisher;
+  /** What the public listener serves: /jwks/*, /ocsp/*, /crl/*. */
+  publicRoutes: Record<string, PublicRoute>;
   events: EventRecorder;
   /** Looks at this Certificate again now (namespace/name), as an informer event would. */
   enqueueCertificate(key: string): void;
@@ -120,9 +127,26 @@ export function createOperator(o: OperatorOptions): Operator {
 
   routeCertificateEvents(certificates, secrets, namespaces, (key) => certController.enqueue(key));
 
+  const jwks = new JwksPublisher({ client: o.client, certificates, secrets, clock: o.clock, overlapMs: o.jwksOverlapMs });
+  const jwksController = buildJwksController(o, jwks, certificates, secrets);
+  const publicRoutes: Record<string, PublicRoute> = {
+    "/jwks/*": { handler: jwks.route() },
+    "/crl/*": { handler: crls.route() },
+    "/ocsp/*": {
+      post: true,
+      handler: ocspRoute({
+        raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
+        clusterRAProfile: (name) => clusterProfiles.get(name),
+        certificates: () => certificates.list(),
+        connectors,
+        clusterResourceNamespace: o.clusterResourceNamespace,
+      }),
+    },
+  };
+
   const manager = new Manager({
     sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
-    controllers: [raController, clusterController, certController],
+    controllers: [raController, clusterController, certController, jwksController],
     log: o.log,
     clock: o.clock,
     leaderGate: o.leaderGate,
@@ -133,6 +157,7 @@ export function createOperator(o: OperatorOptions): Operator {
     manager,
     events,
     crls,
+    publicRoutes,
     enqueueCertificate: (key) => certController.enqueue(key),
     certificateReconciles: (key) => reconciled.get(key) ?? { started: 0, finished: 0 },
     start: () => manager.start(),
@@ -249,5 +274,26 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
       p.enqueueUsers(p.kind, obj.metadata.namespace, obj.metadata.name ?? "");
     },
   });
+  return c;
+}
+
+/** The JWKS publisher's controller: any change of a Certificate (status included: revocations) or its Secret. */
+function buildJwksController(o: OperatorOptions, publisher: JwksPublisher, certificates: Informer<KubeObject>, secrets: Informer<SecretObject>): Controller {
+  const c = new Controller({
+    name: "jwks",
+    queue: new WorkQueue({ clock: o.clock }),
+    workers: 1,
+    log: o.log,
+    metrics: o.metrics,
+    fence: o.leaderGate?.fence,
+    resync: () => certificates.list().map(keyOf),
+    reconciler: publisher,
+  });
+  certificates.addHandlers({ onAdd: (x) => c.enqueue(keyOf(x)), onUpdate: (_a, b) => c.enqueue(keyOf(b)), onDelete: (x) => c.enqueue(keyOf(x)) });
+  const owner = (s: SecretObject) => {
+    const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];
+    if (name) c.enqueue(`${s.metadata.namespace}/${name}`);
+  };
+  secrets.addHandlers({ onAdd: owner, onUpdate: (_a, b) => owner(b), onDelete: owner });
   return c;
 }
