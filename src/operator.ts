@@ -129,20 +129,7 @@ export function createOperator(o: OperatorOptions): Operator {
 
   const jwks = new JwksPublisher({ client: o.client, certificates, secrets, clock: o.clock, overlapMs: o.jwksOverlapMs });
   const jwksController = buildJwksController(o, jwks, certificates, secrets);
-  const publicRoutes: Record<string, PublicRoute> = {
-    "/jwks/*": { handler: jwks.route() },
-    "/crl/*": { handler: crls.route() },
-    "/ocsp/*": {
-      post: true,
-      handler: ocspRoute({
-        raProfile: (ns, name) => raProfiles.get(`${ns}/${name}`),
-        clusterRAProfile: (name) => clusterProfiles.get(name),
-        certificates: () => certificates.list(),
-        connectors,
-        clusterResourceNamespace: o.clusterResourceNamespace,
-      }),
-    },
-  };
+  const publicRoutes = buildPublicRoutes(o, { jwks, crls, connectors, raProfiles, clusterProfiles, certificates });
 
   const manager = new Manager({
     sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets],
@@ -296,4 +283,25 @@ function buildJwksController(o: OperatorOptions, publisher: JwksPublisher, certi
   };
   secrets.addHandlers({ onAdd: owner, onUpdate: (_a, b) => owner(b), onDelete: owner });
   return c;
+}
+
+/** The public listener's routes: JWK Sets, OCSP (GET and POST) and CRLs. */
+function buildPublicRoutes(
+  o: OperatorOptions,
+  p: { jwks: JwksPublisher; crls: CrlPublisher; connectors: ConnectorRegistry; raProfiles: Informer<KubeObject>; clusterProfiles: Informer<KubeObject>; certificates: Informer<KubeObject> },
+): Record<string, PublicRoute> {
+  return {
+    "/jwks/*": { handler: p.jwks.route() },
+    "/crl/*": { handler: p.crls.route() },
+    "/ocsp/*": {
+      post: true,
+      handler: ocspRoute({
+        raProfile: (ns, name) => p.raProfiles.get(`${ns}/${name}`),
+        clusterRAProfile: (name) => p.clusterProfiles.get(name),
+        certificates: () => p.certificates.list(),
+        connectors: p.connectors,
+        clusterResourceNamespace: o.clusterResourceNamespace,
+      }),
+    },
+  };
 }

@@ -68,7 +68,7 @@ export class JwksPublisher implements Reconciler {
   /** Leader only: remembers a replaced key (and forgets expired ones) in the Certificate's ConfigMap. */
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
-    const cert = this.o.certificates.get(key) as CertificateObject | undefined;
+    const cert = this.o.certificates.get(key);
     if (!namespace) return {};
     if (!cert || !publishes(cert)) {
       // Nothing served any more. The operator never deletes: the ConfigMap goes with its
@@ -94,9 +94,9 @@ export class JwksPublisher implements Reconciler {
       const group = /^\/jwks\/([a-z0-9-]{1,63})\/groups\/([A-Za-z0-9._-]{1,63})\.json$/.exec(req.path);
       let certs: CertificateObject[];
       if (group) {
-        certs = this.o.certificates.list(group[1]).filter((c) => c.metadata.labels?.[JWKS_GROUP_LABEL] === group[2]) as CertificateObject[];
+        certs = this.o.certificates.list(group[1]).filter((c) => c.metadata.labels?.[JWKS_GROUP_LABEL] === group[2]);
       } else if (one) {
-        const c = this.o.certificates.get(`${one[1]}/${one[2]}`) as CertificateObject | undefined;
+        const c = this.o.certificates.get(`${one[1]}/${one[2]}`);
         certs = c ? [c] : [];
       } else {
         return notFound();
@@ -121,19 +121,24 @@ export class JwksPublisher implements Reconciler {
 
   /** The key the Certificate's Secret holds now, if it is the certificate the status names. */
   private async live(cert: CertificateObject): Promise<KnownKey | undefined> {
-    const ns = cert.metadata.namespace ?? "";
-    const secret = this.o.secrets.get(`${ns}/${cert.spec?.secretName ?? ""}`);
+    const spec = cert.spec ?? {};
+    const secret = this.o.secrets.get(`${cert.metadata.namespace}/${spec.secretName}`);
     if (!secret || secret.metadata.labels?.[CERTIFICATE_NAME_LABEL] !== cert.metadata.name) return undefined;
     const crt = decodeSecretData(secret)["tls.crt"] ?? "";
-    const cacheKey = `${keyOf(cert)}/${cert.spec?.jwks?.alg ?? ""}`;
-    const hit = this.liveCache.get(cacheKey);
-    let key = hit?.crt === crt ? hit.key : undefined;
-    if (hit?.crt !== crt) {
-      key = await knownKey(crt, cert.spec?.type === "encryption" ? "enc" : "sig", cert.spec?.jwks?.alg);
-      this.liveCache.set(cacheKey, { crt, key });
-    }
+    const key = await this.keyOfSecret(keyOf(cert), crt, spec.type === "encryption" ? "enc" : "sig", spec.jwks?.alg);
+    const serial = cert.status?.serialNumber;
     // A Secret the reconciler has not caught up with (or one being replaced) is not published.
-    return key && cert.status?.serialNumber && safeSerial(cert.status.serialNumber) === key.serialNumber ? key : undefined;
+    return key && serial && safeSerial(serial) === key.serialNumber ? key : undefined;
+  }
+
+  /** The key of a tls.crt, built once per content. */
+  private async keyOfSecret(certKey: string, crt: string, use: "sig" | "enc", alg: string | undefined): Promise<KnownKey | undefined> {
+    const cacheKey = `${certKey}/${use}/${alg ?? ""}`;
+    const hit = this.liveCache.get(cacheKey);
+    if (hit?.crt === crt) return hit.key;
+    const key = await knownKey(crt, use, alg);
+    this.liveCache.set(cacheKey, { crt, key });
+    return key;
   }
 
   private async readState(namespace: string, certName: string, fresh: boolean): Promise<{ state: JwksState; version: string | undefined }> {
