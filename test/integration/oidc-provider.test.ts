@@ -122,7 +122,7 @@ beforeAll(async () => {
   provider = new Provider(issuer, {
     // oidc-provider refuses to fetch from special-use addresses (SSRF protection); the JWKS
     // endpoint here is on loopback, so this AS fetches with the plain global fetch.
-    fetch: (url, options) => globalThis.fetch(url, { ...options, dispatcher: undefined } as RequestInit),
+    fetch: (url, options) => globalThis.fetch(url, { ...options, dispatcher: undefined }),
     clientAuthMethods: ["tls_client_auth", "private_key_jwt"],
     clients: [
       { client_id: "tpp-mtls", token_endpoint_auth_method: "tls_client_auth", tls_client_auth_subject_dn: dn, grant_types: ["client_credentials"], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true },
