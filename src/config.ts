@@ -1,5 +1,6 @@
 // Operator settings from flags (--name=value or --name value) with environment fallbacks.
 import { z } from "zod";
+import { durationString, parseDuration } from "./api/duration.ts";
 
 const configSchema = z.object({
   kubeconfig: z.string().optional(),
@@ -8,6 +9,11 @@ const configSchema = z.object({
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   metricsPort: z.coerce.number().int().min(0).max(65535).default(9402),
   metricsHost: z.string().default("0.0.0.0"),
+  publicPort: z.coerce.number().int().min(0).max(65535).default(9403),
+  publicHost: z.string().default("0.0.0.0"),
+  publicListener: z.stringbool().default(true),
+  /** How long a superseded public key stays in a JWK Set after a rekey: h/m/s, e.g. "24h" or "90m". */
+  jwksOverlap: durationString.default("24h").transform(parseDuration),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   leaderElect: z.stringbool().default(true),
   leaderElectionNamespace: z.string().min(1).default("certwright"),
@@ -22,6 +28,10 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string }> = {
   "log-level": { key: "logLevel", env: "LOG_LEVEL" },
   "metrics-port": { key: "metricsPort", env: "METRICS_PORT" },
   "metrics-host": { key: "metricsHost", env: "METRICS_HOST" },
+  "public-port": { key: "publicPort", env: "PUBLIC_PORT" },
+  "public-host": { key: "publicHost", env: "PUBLIC_HOST" },
+  "public-listener": { key: "publicListener", env: "PUBLIC_LISTENER" },
+  "jwks-overlap": { key: "jwksOverlap", env: "JWKS_OVERLAP" },
   workers: { key: "workers", env: "WORKERS" },
   "leader-elect": { key: "leaderElect", env: "LEADER_ELECT" },
   "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE" },

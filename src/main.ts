@@ -8,6 +8,7 @@ import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { createLogger } from "./observability/logger.ts";
 import { monitorEventLoop } from "./observability/event-loop.ts";
 import { startHealthServer } from "./observability/http-server.ts";
+import { startPublicServer } from "./observability/public-server.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createOperator } from "./operator.ts";
 import { systemClock } from "./runtime/clock.ts";
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     clusterResourceNamespace: config.clusterResourceNamespace,
     workers: config.workers,
+    jwksOverlapMs: config.jwksOverlap,
     instance: hostname(),
     leaderGate,
     // No exit: the manager has stopped the controllers and competes for the Lease again.
@@ -50,14 +52,23 @@ async function main(): Promise<void> {
     isReady: () => operator.manager.isReady(),
     isHealthy: () => operator.manager.isHealthy(),
     log,
+    // Kept for CRL distribution points written before the public listener existed.
     routes: { "/crl/*": operator.crls.route() },
   });
-  log.info({ port: health.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
+  // JWKS, OCSP and CRLs for relying parties. Readiness does not depend on it: a port that cannot
+  // be bound is logged, and the operator goes on managing certificates.
+  const publicServer = config.publicListener
+    ? await startPublicServer({ port: config.publicPort, host: config.publicHost, routes: operator.publicRoutes, log }).catch((err: unknown) => {
+        log.error({ port: config.publicPort, err: (err as Error).message }, "public listener failed to start; JWKS, OCSP and CRLs are not served on it");
+        return undefined;
+      })
+    : undefined;
+  log.info({ port: health.port, publicPort: publicServer?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
     void operator
       .stop()
-      .then(() => health.close())
+      .then(() => Promise.all([health.close(), publicServer?.close()]))
       .then(() => {
         loop.stop();
         return client.rest.close();

@@ -24,6 +24,9 @@ import { CrlPublisher } from "./controllers/profiles/crl-publisher.ts";
 import { ProfileReconciler } from "./controllers/profiles/profile-reconciler.ts";
 import type { ProfileLookup } from "./controllers/profiles/resolve-profile.ts";
 import { buildTrustController } from "./controllers/trust/trust-controller.ts";
+import { JwksPublisher } from "./controllers/jwks/jwks-publisher.ts";
+import { ocspRoute } from "./controllers/ocsp/ocsp-route.ts";
+import type { PublicRoute } from "./observability/public-server.ts";
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -41,12 +44,16 @@ export interface OperatorOptions {
   instance?: string;
   /** What every connector is built with, e.g. an HTTP client factory (tests). */
   connectorDeps?: ConnectorDeps;
+  /** How long a superseded key stays in a published JWK Set after a rekey (default 24h). */
+  jwksOverlapMs?: number;
 }
 
 export interface Operator {
   manager: Manager;
   /** CRLs served over HTTP: path -> DER. */
   crls: CrlPublisher;
+  /** What the public listener serves: /jwks/*, /ocsp/*, /crl/*. */
+  publicRoutes: Record<string, PublicRoute>;
   events: EventRecorder;
   /** Looks at this Certificate again now (namespace/name), as an informer event would. */
   enqueueCertificate(key: string): void;
@@ -124,9 +131,13 @@ export function createOperator(o: OperatorOptions): Operator {
 
   routeCertificateEvents(certificates, secrets, namespaces, (key) => certController.enqueue(key));
 
+  const jwks = new JwksPublisher({ client: o.client, certificates, secrets, clock: o.clock, overlapMs: o.jwksOverlapMs });
+  const jwksController = buildJwksController(o, jwks, certificates, secrets);
+  const publicRoutes = buildPublicRoutes(o, { jwks, crls, connectors, raProfiles, clusterProfiles, certificates });
+
   const manager = new Manager({
     sources: [certificates, raProfiles, clusterProfiles, namespaces, secrets, trust.configMaps],
-    controllers: [raController, clusterController, certController, trust.controller],
+    controllers: [raController, clusterController, certController, trust.controller, jwksController],
     log: o.log,
     clock: o.clock,
     leaderGate: o.leaderGate,
@@ -137,6 +148,7 @@ export function createOperator(o: OperatorOptions): Operator {
     manager,
     events,
     crls,
+    publicRoutes,
     enqueueCertificate: (key) => certController.enqueue(key),
     certificateReconciles: (key) => reconciled.get(key) ?? { started: 0, finished: 0 },
     start: () => manager.start(),
@@ -254,4 +266,46 @@ function buildProfileController(o: OperatorOptions, p: ProfileControllerParts): 
     },
   });
   return c;
+}
+
+/** The JWKS publisher's controller: any change of a Certificate (status included: revocations) or its Secret. */
+function buildJwksController(o: OperatorOptions, publisher: JwksPublisher, certificates: Informer<KubeObject>, secrets: Informer<SecretObject>): Controller {
+  const c = new Controller({
+    name: "jwks",
+    queue: new WorkQueue({ clock: o.clock }),
+    workers: 1,
+    log: o.log,
+    metrics: o.metrics,
+    fence: o.leaderGate?.fence,
+    resync: () => certificates.list().map(keyOf),
+    reconciler: publisher,
+  });
+  certificates.addHandlers({ onAdd: (x) => c.enqueue(keyOf(x)), onUpdate: (_a, b) => c.enqueue(keyOf(b)), onDelete: (x) => c.enqueue(keyOf(x)) });
+  const owner = (s: SecretObject) => {
+    const name = s.metadata.labels?.[CERTIFICATE_NAME_LABEL];
+    if (name) c.enqueue(`${s.metadata.namespace}/${name}`);
+  };
+  secrets.addHandlers({ onAdd: owner, onUpdate: (_a, b) => owner(b), onDelete: owner });
+  return c;
+}
+
+/** The public listener's routes: JWK Sets, OCSP (GET and POST) and CRLs. */
+function buildPublicRoutes(
+  o: OperatorOptions,
+  p: { jwks: JwksPublisher; crls: CrlPublisher; connectors: ConnectorRegistry; raProfiles: Informer<KubeObject>; clusterProfiles: Informer<KubeObject>; certificates: Informer<KubeObject> },
+): Record<string, PublicRoute> {
+  return {
+    "/jwks/*": { handler: p.jwks.route() },
+    "/crl/*": { handler: p.crls.route() },
+    "/ocsp/*": {
+      post: true,
+      handler: ocspRoute({
+        raProfile: (ns, name) => p.raProfiles.get(`${ns}/${name}`),
+        clusterRAProfile: (name) => p.clusterProfiles.get(name),
+        certificates: () => p.certificates.list(),
+        connectors: p.connectors,
+        clusterResourceNamespace: o.clusterResourceNamespace,
+      }),
+    },
+  };
 }

@@ -41,6 +41,15 @@ export const localAuthoritySchema = z.object({
         .max(5)
         .optional()
         .describe("CRL distribution point URLs written into every certificate this CA signs."),
+      ocspServers: z
+        .array(httpUrl)
+        .max(5)
+        .optional()
+        .describe("OCSP responder URLs written into issued certificates (Authority Information Access), e.g. the operator's public listener: http://<service>:9403/ocsp/<namespace>/<profile>."),
+      ocspSigner: z
+        .enum(["Delegated", "CA"])
+        .default("Delegated")
+        .describe("Who signs OCSP responses: a short-lived delegated responder certificate (id-kp-OCSPSigning, ocsp-nocheck) the operator issues and rotates in Secret <caSecretName>-ocsp, or the CA key itself."),
     })
     .describe("An in-cluster CA whose key pair lives in a Secret."),
 });

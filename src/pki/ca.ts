@@ -69,6 +69,10 @@ export interface SignCertificateOptions {
   /** Hex; default a random positive 16-octet serial. */
   serialNumber?: string;
   crlDistributionPoints?: string[];
+  /** OCSP responder URLs, written as Authority Information Access (id-ad-ocsp). */
+  ocspUrls?: string[];
+  /** Further extensions, e.g. id-pkix-ocsp-nocheck on a delegated OCSP responder. */
+  extraExtensions?: x509.Extension[];
 }
 
 /** Signs a leaf (CA:FALSE) certificate and returns its PEM. */
@@ -90,6 +94,8 @@ export async function signCertificate(opts: SignCertificateOptions): Promise<str
   if (opts.crlDistributionPoints && opts.crlDistributionPoints.length > 0) {
     extensions.push(new x509.CRLDistributionPointsExtension(opts.crlDistributionPoints));
   }
+  if (opts.ocspUrls && opts.ocspUrls.length > 0) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: opts.ocspUrls }));
+  extensions.push(...(opts.extraExtensions ?? []));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: opts.serialNumber === undefined ? randomSerial() : serialOctetsHex(opts.serialNumber),
     subject,

@@ -37,7 +37,7 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperator(opts: { namespace?: string; clock?: FakeClock } = {}): Promise<RunningOperator> {
+export async function startOperator(opts: { namespace?: string; clock?: FakeClock; jwksOverlapMs?: number } = {}): Promise<RunningOperator> {
   const client = KubeClient.fromKubeConfig(kubeConfig());
   let writes = 0;
   const all: string[] = [];
@@ -53,7 +53,7 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   }
   const metrics = createMetrics();
   const operator = createOperator({
-    client, clock, log: capture.log, metrics, namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
+    client, clock, log: capture.log, metrics, namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE, jwksOverlapMs: opts.jwksOverlapMs,
   });
   await operator.start();
   return {

@@ -207,11 +207,25 @@ describe("what the default rendering holds", () => {
     expect(c.resources?.requests).toEqual({ cpu: "50m", memory: "128Mi" });
     expect(c.args).toEqual([
       "--log-level=info", "--cluster-resource-namespace=cw-system", "--leader-elect=true", "--leader-election-namespace=cw-system",
-      "--leader-election-id=certwright-controller", "--metrics-port=9402",
+      "--leader-election-id=certwright-controller", "--metrics-port=9402", "--public-port=9403", "--jwks-overlap=24h",
     ]);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http-metrics" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http-metrics" });
     expect(c.image).toBe("ghcr.io/certwright/certwright:0.1.0");
+  });
+
+  it("renders the public listener (JWKS, OCSP, CRLs) with a Service of its own, apart from the probes' port", () => {
+    const c = one(objs, "Deployment").spec.template.spec.containers[0]! as Container & { ports: unknown[]; readinessProbe: { httpGet: { port: string } } };
+    expect(c.ports).toEqual([
+      { name: "http-metrics", containerPort: 9402, protocol: "TCP" },
+      { name: "http-public", containerPort: 9403, protocol: "TCP" },
+    ]);
+    const services = find(objs, "Service");
+    const pub = services.find((s) => (s.metadata.name ?? "").endsWith("-public")) as unknown as { spec: { ports: unknown[]; type: string } } | undefined;
+    expect(pub?.spec.ports).toEqual([{ name: "http-public", port: 9403, targetPort: "http-public", protocol: "TCP" }]);
+    expect(pub?.spec.type).toBe("ClusterIP");
+    // Readiness and liveness never look at the public listener.
+    expect(c.readinessProbe.httpGet.port).toBe("http-metrics");
   });
 
   it("grants the controller exactly what it reads and writes, and delete only on ConfigMaps (its trust bundles)", () => {

@@ -21,6 +21,7 @@ import {
 import { throwIfCancelled } from "../shared/abort.ts";
 import { loadCaMaterial, type LoadedCa } from "./ca-material.ts";
 import { CrlStateStore } from "./crl-state.ts";
+import { LocalOcspResponder, type OcspAnswerOptions, type OcspSignerMode } from "./ocsp-responder.ts";
 
 export interface LocalAuthorityConfig {
   caSecretName: string;
@@ -30,6 +31,10 @@ export interface LocalAuthorityConfig {
   crlDistributionPoints?: string[];
   /** How long a published CRL stays valid. */
   crlValidityMs?: number;
+  /** OCSP URLs written into issued certificates (Authority Information Access). */
+  ocspServers?: string[];
+  /** Who signs OCSP responses: a delegated responder certificate (default) or the CA key. */
+  ocspSigner?: OcspSignerMode;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -54,12 +59,21 @@ export class LocalConnector implements Connector {
   /** The read (or first-use generation) in flight: concurrent callers share it. */
   private loading: Promise<CachedCa> | undefined;
   private tail: Promise<void> = Promise.resolve();
+  private readonly responder: LocalOcspResponder;
 
   constructor(config: LocalAuthorityConfig, store: SecretStore, now: () => Date) {
     this.config = config;
     this.store = store;
     this.state = new CrlStateStore(store, config.caSecretName);
     this.now = now;
+    this.responder = new LocalOcspResponder({
+      store,
+      caSecretName: config.caSecretName,
+      mode: config.ocspSigner ?? "Delegated",
+      now,
+      ca: () => this.usableCa(false),
+      revoked: async () => (await this.state.read()).revoked,
+    });
   }
 
   async prepare(opts: PrepareOptions = {}): Promise<{ caPem: string }> {
@@ -89,6 +103,7 @@ export class LocalConnector implements Connector {
       notBefore: req.notBefore,
       notAfter: req.notAfter,
       crlDistributionPoints: this.config.crlDistributionPoints,
+      ocspUrls: this.config.ocspServers,
     });
     return { certificatePem, chainPems: [], caPem: ca.certificatePem };
   }
@@ -99,6 +114,11 @@ export class LocalConnector implements Connector {
       // Already revoked: idempotent, the first date and reason stand.
       this.state.modify((state) => (state.revoked.some((r) => r.serialNumber === req.serialNumber) ? undefined : { ...state, revoked: [...state.revoked, entry] })),
     );
+  }
+
+  /** Answers a DER OCSP request (RFC 6960) about this CA's certificates. */
+  ocsp(requestDer: Uint8Array, opts: OcspAnswerOptions = {}): Promise<Uint8Array> {
+    return this.responder.answer(requestDer, opts);
   }
 
   async revokedCount(): Promise<number> {
