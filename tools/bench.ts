@@ -44,7 +44,7 @@ async function issuance(): Promise<void> {
     };
     const user = KubeClient.fromKubeConfig(kc);
     await user.create<KubeObject>(NAMESPACES, { metadata: { name: "bench" } });
-    await applyExampleFiles(user, "bench", fileURLToPath(new URL("../examples", import.meta.url)), ["ra-profile-local.yaml"]);
+    await applyExampleFiles(user, "bench", fileURLToPath(new URL("../examples", import.meta.url)), ["00-ra-profile-local.yaml"]);
     const operator = createOperator({ client, clock: systemClock, log: createLogger({ level: "error" }), clusterResourceNamespace: "bench" });
     await operator.start();
     const t0 = performance.now();

@@ -65,7 +65,7 @@ kubectl rollout status -n "$RELEASE_NS" deployment/certwright --timeout "$TIMEOU
 log "applying the examples into namespace $APP_NS"
 kubectl create namespace "$APP_NS" --dry-run=client -o yaml | kubectl apply -f -
 kubectl apply -n "$APP_NS" \
-  -f "$ROOT/examples/ra-profile-local.yaml" \
+  -f "$ROOT/examples/00-ra-profile-local.yaml" \
   -f "$ROOT/examples/certificate-server.yaml" \
   -f "$ROOT/examples/certificate-transport.yaml" \
   -f "$ROOT/examples/certificate-signing.yaml" \

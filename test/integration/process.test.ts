@@ -39,7 +39,7 @@ describe("operator process", () => {
     const lease = await eventually(() => client.find<KubeObject & { spec: { holderIdentity?: string } }>(LEASES, ns, "certwright-controller"), 30_000, "the Lease");
     expect(lease.spec.holderIdentity).toBeTruthy();
 
-    await applyExamples(client, ns, ["ra-profile-local.yaml", "certificate-transport.yaml"]);
+    await applyExamples(client, ns, ["00-ra-profile-local.yaml", "certificate-transport.yaml"]);
     await waitReady(client, ns, "example-transport");
     // The reconciler records the gauges once its status write has answered, a moment after Ready shows.
     const series = new RegExp(`certwright_certificate_expiration_timestamp_seconds\\{[^}]*name="example-transport"`);

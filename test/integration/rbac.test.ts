@@ -84,7 +84,7 @@ beforeAll(async () => {
     clusterResourceNamespace: releaseNs, leaderGate: elector,
   });
   await op.start();
-  await applyExamples(admin, appNs, ["ra-profile-local.yaml", "certificate-server.yaml"]);
+  await applyExamples(admin, appNs, ["00-ra-profile-local.yaml", "certificate-server.yaml"]);
 });
 
 afterAll(async () => {
