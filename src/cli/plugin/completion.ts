@@ -65,7 +65,7 @@ function fixedCandidates(prev: string | undefined, current: string, positionals:
 }
 
 /** Candidates for the last word of `words` (the words after the program name). */
-export async function complete(words: readonly string[], connect: () => { client: KubeClient; namespace: string }): Promise<string[]> {
+export async function complete(words: readonly string[], connect: () => Promise<{ client: KubeClient; namespace: string }>): Promise<string[]> {
   const current = words.at(-1) ?? "";
   const before = words.slice(0, -1);
   const prev = before.at(-1);
@@ -74,9 +74,9 @@ export async function complete(words: readonly string[], connect: () => { client
   const pick = (all: string[]) => all.filter((c) => c.startsWith(current));
   const fixed = fixedCandidates(prev, current, positionals, verb);
   if (fixed) return pick(fixed);
-  if (prev === "-n" || prev === "--namespace") return pick(await names(connect().client, NAMESPACES, undefined));
+  if (prev === "-n" || prev === "--namespace") return pick(await names((await connect()).client, NAMESPACES, undefined));
   if (!verb?.completes) return [];
-  const { client, namespace } = connect();
+  const { client, namespace } = await connect();
   const ns = namespaceOf(words) ?? namespace;
   if (verb.completes === "certificate" && positionals.length === 1) return pick(await names(client, CERTIFICATES, ns));
   if (verb.name === "inspect" && positionals.length === 2) return pick(await names(client, SECRETS, ns));

@@ -1,6 +1,6 @@
 // kubectl-certwright: parse, connect (src/kube/kubeconfig.ts, the kubectl flags), run the verb,
 // and map every outcome to an exit code: 0 done, 1 failed (the message says why), 2 usage error.
-import { connect } from "../../kube/kubeconfig.ts";
+import type { ConnectOptions, Connection } from "../../kube/kubeconfig.ts";
 import { KubeApiError } from "../../kube/errors.ts";
 import { buildInfo } from "../../observability/build-info.ts";
 import { systemClock } from "../../runtime/clock.ts";
@@ -40,12 +40,18 @@ function verbHelp(v: Verb): string {
   return `Usage: kubectl certwright ${v.usage} [-n NAMESPACE] [flags]\n\n${v.summary}.\n${v.details}\n${v.flags.length ? `\nFlags:\n${flagLines(v.flags)}\n` : ""}\nGlobal flags:\n${flagLines(GLOBAL_FLAGS)}\n`;
 }
 
-function connectFor(flags: Map<string, string>) {
+// Loaded on first use: the Kubernetes client is most of the start-up time, and --help,
+// --version and completion scripts need no cluster.
+async function connect(opts: ConnectOptions): Promise<Connection> {
+  return (await import("../../kube/kubeconfig.ts")).connect(opts);
+}
+
+function connectFor(flags: Map<string, string>): Promise<Connection> {
   return connect({ kubeconfig: flags.get("kubeconfig"), context: flags.get("context") });
 }
 
 async function runVerb(verb: Verb, flags: Map<string, string>, positionals: string[], io: Io): Promise<number> {
-  const { client, namespace } = connectFor(flags);
+  const { client, namespace } = await connectFor(flags);
   const ctx: Ctx = {
     client, namespace: flags.get("namespace") ?? namespace, allNamespaces: flags.get("all-namespaces") === "true",
     output: flags.get("output") as OutputFormat | undefined, positionals, flags, clock: systemClock,
@@ -67,7 +73,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     };
     const context = flag("context");
     const kubeconfig = flag("kubeconfig");
-    const candidates = await complete(words, () => connect({ context, kubeconfig })).catch(() => []);
+    const conn = async () => connect({ context, kubeconfig });
+    const candidates = await complete(words, conn).catch(() => []);
     io.out(completionOutput(candidates));
     return 0;
   }
