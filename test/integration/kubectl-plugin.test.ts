@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
-import { SECRETS } from "../../src/kube/resources.ts";
+import { CONFIG_MAPS, LEASES, SECRETS } from "../../src/kube/resources.ts";
 import { openssl } from "../../src/pki/testing/openssl.ts";
 import { freePort } from "../../tools/control-plane/processes.ts";
 import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
@@ -161,6 +161,17 @@ describe("kubectl certwright: verbs", () => {
     const mine = (c.metadata.managedFields as { manager: string; operation: string; fieldsV1: { "f:spec"?: Record<string, unknown> } }[]).find((m) => m.manager === "kubectl-certwright");
     expect(mine?.operation).toBe("Apply");
     expect(Object.keys(mine!.fieldsV1["f:spec"]!)).toContain("f:revocation");
+  });
+
+  it("the uninstall docs' selector finds exactly what the operator kept for its profiles, and the Lease", async () => {
+    const selector = "app.kubernetes.io/managed-by=certwright,!certwright.dev/certificate-name";
+    const secrets = await client.list<SecretObject>(SECRETS, { namespace: ns, labelSelector: selector });
+    const configMaps = await client.list<KubeObject>(CONFIG_MAPS, { namespace: ns, labelSelector: selector });
+    expect(secrets.items.map((s) => s.metadata.name).sort()).toEqual(["certwright-local-ca", "certwright-local-ca-crl-state"]);
+    expect(configMaps.items.map((c) => c.metadata.name)).toEqual(["local-ca-crl"]);
+    const certificateSecrets = await client.list<SecretObject>(SECRETS, { namespace: ns, labelSelector: "certwright.dev/certificate-name" });
+    expect(certificateSecrets.items.map((s) => s.metadata.name)).toContain("example-transport-tls");
+    expect(await client.find(LEASES, ns, "certwright-controller")).toBeDefined();
   });
 
   it("check passes with CRDs established and the operator leading, and fails without an operator", async () => {
