@@ -82,7 +82,7 @@ beforeAll(async () => {
   const plugin = join(pathDir, "kubectl-certwright");
   await writeFile(plugin, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, "bin/kubectl-certwright.js")}" "$@"\n`);
   await chmod(plugin, 0o755);
-  if (!(await client.find(CRDS, undefined, certManagerCrd.metadata.name))) await client.create<KubeObject>(CRDS, certManagerCrd as KubeObject);
+  if (!(await client.find(CRDS, undefined, certManagerCrd.metadata.name))) await client.create<KubeObject>(CRDS, certManagerCrd);
   await eventually(async () => {
     const crd = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRDS, undefined, certManagerCrd.metadata.name);
     return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ? true : undefined;
