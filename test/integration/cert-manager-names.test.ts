@@ -43,10 +43,13 @@ function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: string
   });
 }
 
-/** Words of a shell command line (the docs' commands use plain words and double quotes only). */
+/** Words of a shell command line (the docs' commands use plain words and quotes, no expansions). */
 function words(line: string): string[] {
-  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
+
+// The uninstall steps delete CRDs and the operator's Secrets: not on the shared control plane.
+const DESTRUCTIVE = /^kubectl (delete|label|annotate)\b/;
 
 // The bare "certificate(s)" is selected too, so that a doc using it fails here instead of being skipped.
 const CERTWRIGHT = /\b(certificates?|cwc|rap|crp|certificates\.certwright\.dev|raprofiles\.certwright\.dev|clusterraprofiles\.certwright\.dev|certwright (status|inspect|inventory|renew))\b|examples\//;
@@ -61,7 +64,7 @@ async function documentedCommands(): Promise<{ file: string; line: string }[]> {
     const notes = file.endsWith("NOTES.txt") ? text.split("\n") : [];
     for (const raw of [...blockLines, ...inline, ...notes]) {
       const line = raw.replace(/\s#.*$/, "").trim();
-      if (line.startsWith("kubectl ") && CERTWRIGHT.test(line) && !line.includes("{{")) out.push({ file, line });
+      if (line.startsWith("kubectl ") && CERTWRIGHT.test(line) && !line.includes("{{") && !DESTRUCTIVE.test(line)) out.push({ file, line });
     }
   }
   return out;
