@@ -22,6 +22,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE}
+# The commit, when the build passes it (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD)):
+# shown by --version, in the start-up log and in certwright_build_info.
+ARG GIT_COMMIT=""
+ENV CERTWRIGHT_COMMIT=${GIT_COMMIT}
 LABEL org.opencontainers.image.title="certwright" \
       org.opencontainers.image.description="Kubernetes operator for the whole life of X.509 certificates" \
       org.opencontainers.image.licenses="Apache-2.0"
@@ -31,6 +35,8 @@ WORKDIR /app
 COPY --from=deps /src/package.json ./package.json
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The kubectl plugin, run from the image: /nodejs/bin/node bin/kubectl-certwright.js VERB ...
+COPY bin ./bin
 USER 65532:65532
 EXPOSE 9402
 ENTRYPOINT ["/nodejs/bin/node", "dist/main.js"]

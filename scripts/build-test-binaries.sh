@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real control-plane binaries our tests need (kube-apiserver, etcd, helm)
+# Builds the real control-plane binaries our tests need (kube-apiserver, etcd, helm, kubectl)
 # from their published Go modules, into a cache outside the repo keyed by version.
 # Logs "building" or "reused" for each on stderr; prints name=path lines on stdout.
 # Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, nothing is built for them.
@@ -9,7 +9,7 @@ K8S_VERSION="${CERTWRIGHT_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${CERTWRIGHT_ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${CERTWRIGHT_HELM_VERSION:-v3.22.0}"
 CACHE_ROOT="${CERTWRIGHT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certwright}"
-WANT="${1:-all}" # all | control-plane | helm
+WANT="${1:-all}" # all | control-plane | helm | kubectl
 
 log() { echo "$*" >&2; }
 
@@ -25,19 +25,21 @@ go_build_in() {
   return 1
 }
 
-build_kube_apiserver() {
-  local out="$CACHE_ROOT/kube-apiserver-$K8S_VERSION/kube-apiserver"
-  if [[ -x "$out" ]]; then log "kube-apiserver $K8S_VERSION: reused $out"; echo "$out"; return; fi
+# A command of the kubernetes module (kube-apiserver, kubectl) at K8S_VERSION.
+build_k8s_cmd() {
+  local cmd="$1"
+  local out="$CACHE_ROOT/$cmd-$K8S_VERSION/$cmd"
+  if [[ -x "$out" ]]; then log "$cmd $K8S_VERSION: reused $out"; echo "$out"; return; fi
   local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
   local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
   local staging_version="v0.${K8S_VERSION#v1.}"
-  log "kube-apiserver $K8S_VERSION: building (first run only; takes several minutes)"
+  log "$cmd $K8S_VERSION: building (first run only; takes several minutes)"
   # The module proxy Go itself is configured with (its first HTTP entry), not a name of ours.
   local proxy="${GOPROXY_BASE:-$(go env GOPROXY | tr ',|' '\n\n' | grep -E '^https?://' | head -n 1)}"
   [[ -n "$proxy" ]] || { echo "build-test-binaries: go env GOPROXY names no HTTP proxy; set GOPROXY_BASE" >&2; return 1; }
   curl -fsS "${proxy%/}/k8s.io/kubernetes/@v/$K8S_VERSION.mod" -o "$work/upstream.mod"
   {
-    echo "module certwright.dev/build/kube-apiserver"
+    echo "module certwright.dev/build/$cmd"
     echo
     echo "go 1.26"
     echo
@@ -48,21 +50,21 @@ build_kube_apiserver() {
     grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging/' "$work/upstream.mod" | awk -v v="$staging_version" '{print "\t" $1 " => " $1 " " v}'
     echo ")"
   } > "$work/go.mod"
-  cat > "$work/tools.go" <<'GO'
+  cat > "$work/tools.go" <<GO
 //go:build tools
 
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import _ "k8s.io/kubernetes/cmd/$cmd"
 GO
   local pkg="k8s.io/component-base/version"
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
   export GOFLAGS="-mod=mod"
   go_build_in "$work" go mod download k8s.io/kubernetes
-  # Not every staging module is published (sample-cli-plugin is not); building only the kube-apiserver package needs just the ones it imports.
-  go_build_in "$work" go build -tags tools -trimpath -ldflags "$ldflags" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-  mkdir -p "$(dirname "$out")"; mv "$work/kube-apiserver" "$out"
+  # Not every staging module is published (sample-cli-plugin is not); building only the one command needs just the ones it imports.
+  go_build_in "$work" go build -tags tools -trimpath -ldflags "$ldflags" -o "$work/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+  mkdir -p "$(dirname "$out")"; mv "$work/$cmd" "$out"
   echo "$out"
 }
 
@@ -97,7 +99,8 @@ GO
 }
 
 build_helm() {
-  local out="$CACHE_ROOT/helm-$HELM_VERSION/helm"
+  # -k8sver: built with the Kubernetes-version flags below (an older cache entry lacks them).
+  local out="$CACHE_ROOT/helm-$HELM_VERSION-k8sver/helm"
   if [[ -x "$out" ]]; then log "helm $HELM_VERSION: reused $out"; echo "$out"; return; fi
   local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
   log "helm $HELM_VERSION: building"
@@ -117,20 +120,30 @@ import _ "helm.sh/helm/v3/cmd/helm"
 GO
   export GOFLAGS="-mod=mod"
   go_build_in "$work" go mod download helm.sh/helm/v3
-  go_build_in "$work" go build -tags tools -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" -o "$work/helm" helm.sh/helm/v3/cmd/helm
+  # As helm's own Makefile does: the default Kubernetes version (.Capabilities.KubeVersion, lint's
+  # deprecation checks) is that of the client-go helm builds with, v0.Y.Z meaning 1.Y.
+  local client_go; client_go="$(cd "$work" && go list -m -f '{{.Version}}' k8s.io/client-go)"
+  local k8s_minor="${client_go#v0.}"; k8s_minor="${k8s_minor%%.*}"
+  local h="helm.sh/helm/v3"
+  local ldflags="-s -w -X $h/internal/version.version=$HELM_VERSION -X $h/internal/version.metadata= -X $h/internal/version.gitTreeState=clean"
+  ldflags="$ldflags -X $h/pkg/chartutil.k8sVersionMajor=1 -X $h/pkg/chartutil.k8sVersionMinor=$k8s_minor"
+  ldflags="$ldflags -X $h/pkg/lint/rules.k8sVersionMajor=1 -X $h/pkg/lint/rules.k8sVersionMinor=$k8s_minor"
+  go_build_in "$work" go build -tags tools -trimpath -ldflags "$ldflags" -o "$work/helm" helm.sh/helm/v3/cmd/helm
   mkdir -p "$(dirname "$out")"; mv "$work/helm" "$out"
   echo "$out"
 }
 
 has_assets() { [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; }
 
-case "$WANT" in all|control-plane|helm) ;; *) log "usage: $0 [all|control-plane|helm]"; exit 2 ;; esac
-if [[ "$WANT" != helm ]]; then
+case "$WANT" in all|control-plane|helm|kubectl) ;; *) log "usage: $0 [all|control-plane|helm|kubectl]"; exit 2 ;; esac
+if [[ "$WANT" == all || "$WANT" == control-plane ]]; then
   if has_assets; then
     log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
     echo "kube-apiserver=$KUBEBUILDER_ASSETS/kube-apiserver"; echo "etcd=$KUBEBUILDER_ASSETS/etcd"
   else
-    echo "etcd=$(build_etcd)"; echo "kube-apiserver=$(build_kube_apiserver)"
+    echo "etcd=$(build_etcd)"; echo "kube-apiserver=$(build_k8s_cmd kube-apiserver)"
   fi
 fi
-if [[ "$WANT" != control-plane ]]; then echo "helm=$(build_helm)"; fi
+if [[ "$WANT" == all || "$WANT" == helm ]]; then echo "helm=$(build_helm)"; fi
+# The real kubectl, for the tests that run the commands our docs print.
+if [[ "$WANT" == all || "$WANT" == kubectl ]]; then echo "kubectl=$(build_k8s_cmd kubectl)"; fi

@@ -21,22 +21,43 @@ const configSchema = z.object({
 });
 export type OperatorConfig = z.output<typeof configSchema>;
 
-const FLAGS: Record<string, { key: keyof OperatorConfig; env: string }> = {
-  kubeconfig: { key: "kubeconfig", env: "KUBECONFIG" },
-  namespace: { key: "namespace", env: "WATCH_NAMESPACE" },
-  "cluster-resource-namespace": { key: "clusterResourceNamespace", env: "CLUSTER_RESOURCE_NAMESPACE" },
-  "log-level": { key: "logLevel", env: "LOG_LEVEL" },
-  "metrics-port": { key: "metricsPort", env: "METRICS_PORT" },
-  "metrics-host": { key: "metricsHost", env: "METRICS_HOST" },
-  "public-port": { key: "publicPort", env: "PUBLIC_PORT" },
-  "public-host": { key: "publicHost", env: "PUBLIC_HOST" },
-  "public-listener": { key: "publicListener", env: "PUBLIC_LISTENER" },
-  "jwks-overlap": { key: "jwksOverlap", env: "JWKS_OVERLAP" },
-  workers: { key: "workers", env: "WORKERS" },
-  "leader-elect": { key: "leaderElect", env: "LEADER_ELECT" },
-  "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE" },
-  "leader-election-id": { key: "leaderElectionId", env: "LEADER_ELECTION_ID" },
+const FLAGS: Record<string, { key: keyof OperatorConfig; env: string; help: string }> = {
+  kubeconfig: { key: "kubeconfig", env: "KUBECONFIG", help: "cluster to talk to (default: in-cluster, else ~/.kube/config)" },
+  namespace: { key: "namespace", env: "WATCH_NAMESPACE", help: "watch one namespace only (default: all)" },
+  "cluster-resource-namespace": { key: "clusterResourceNamespace", env: "CLUSTER_RESOURCE_NAMESPACE", help: "where ClusterRAProfile CA Secrets live (default certwright)" },
+  "log-level": { key: "logLevel", env: "LOG_LEVEL", help: "trace, debug, info, warn, error (default info)" },
+  "metrics-port": { key: "metricsPort", env: "METRICS_PORT", help: "port of /metrics, /healthz, /readyz, /crl (default 9402)" },
+  "metrics-host": { key: "metricsHost", env: "METRICS_HOST", help: "address to listen on (default 0.0.0.0)" },
+  "public-port": { key: "publicPort", env: "PUBLIC_PORT", help: "port of the public listener: JWKS, OCSP, CRLs (default 9403)" },
+  "public-host": { key: "publicHost", env: "PUBLIC_HOST", help: "address the public listener binds (default 0.0.0.0)" },
+  "public-listener": { key: "publicListener", env: "PUBLIC_LISTENER", help: "serve the public listener at all (default true)" },
+  "jwks-overlap": { key: "jwksOverlap", env: "JWKS_OVERLAP", help: "how long a superseded public key stays in the JWKS (default 24h)" },
+  workers: { key: "workers", env: "WORKERS", help: "concurrent Certificate reconciles, 1-64 (default 4)" },
+  "leader-elect": { key: "leaderElect", env: "LEADER_ELECT", help: "hold a Lease before reconciling (default true)" },
+  "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE", help: "where the Lease lives (default certwright)" },
+  "leader-election-id": { key: "leaderElectionId", env: "LEADER_ELECTION_ID", help: "the Lease's name (default certwright-controller)" },
 };
+
+/** What `--help` prints: every flag with its environment fallback. */
+export function configHelp(): string {
+  const rows = Object.entries(FLAGS).map(([flag, f]) => `  --${flag.padEnd(28)}${f.env.padEnd(28)}${f.help}`);
+  return [
+    "certwright: the operator. Usage: certwright [--flag=value | --flag value]...",
+    "",
+    `  ${"flag".padEnd(30)}${"environment".padEnd(28)}meaning`,
+    ...rows,
+    `  --${"help".padEnd(28)}${"".padEnd(28)}print this and exit`,
+    `  --${"version".padEnd(28)}${"".padEnd(28)}print the version and exit`,
+    "",
+  ].join("\n");
+}
+
+/** --help or --version anywhere on the command line (they win over every other flag, as usual). */
+export function infoRequest(argv: readonly string[]): "help" | "version" | undefined {
+  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  if (argv.includes("--version")) return "version";
+  return undefined;
+}
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const raw: Record<string, string> = {};

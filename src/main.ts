@@ -1,10 +1,11 @@
 // certwright operator entry point: the only place that reads argv/env and exits.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { parseConfig } from "./config.ts";
+import { configHelp, infoRequest, parseConfig } from "./config.ts";
 import { connect } from "./kube/kubeconfig.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
+import { buildInfo, registerBuildInfo } from "./observability/build-info.ts";
 import { createLogger } from "./observability/logger.ts";
 import { monitorEventLoop } from "./observability/event-loop.ts";
 import { startHealthServer } from "./observability/http-server.ts";
@@ -15,10 +16,17 @@ import { systemClock } from "./runtime/clock.ts";
 import { LeaderElector } from "./runtime/leader-election.ts";
 
 async function main(): Promise<void> {
+  const info = infoRequest(process.argv.slice(2));
+  const build = buildInfo();
+  if (info) {
+    process.stdout.write(info === "help" ? configHelp() : `certwright ${build.version} (node ${build.nodeVersion}${build.commit ? `, commit ${build.commit}` : ""})\n`);
+    return;
+  }
   const config = parseConfig(process.argv.slice(2), process.env);
   const log = createLogger({ level: config.logLevel, name: "certwright" });
   const { client, server } = connect({ kubeconfig: config.kubeconfig });
   const metrics = createMetrics({ defaultMetrics: true });
+  registerBuildInfo(metrics.registry, build);
   const loop = monitorEventLoop(metrics.registry);
   client.rest.onWrite = (verb, path) => metrics.apiWrites.inc({ verb, resource: resourceOfPath(path) });
   // Unique per process, like controller-runtime: a restarted container must not pass for its predecessor.
@@ -63,7 +71,7 @@ async function main(): Promise<void> {
         return undefined;
       })
     : undefined;
-  log.info({ port: health.port, publicPort: publicServer?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
+  log.info({ version: build.version, commit: build.commit || undefined, node: build.nodeVersion, port: health.port, publicPort: publicServer?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
     void operator

@@ -139,7 +139,7 @@ await keyGenerationTable();
 const cluster = await startChaosCluster();
 try {
   await cluster.admin.create<KubeObject>(NAMESPACES, { metadata: { name: NS } });
-  await applyExampleFiles(cluster.admin, NS, fileURLToPath(new URL("../examples", import.meta.url)), ["ra-profile-local.yaml"]);
+  await applyExampleFiles(cluster.admin, NS, fileURLToPath(new URL("../examples", import.meta.url)), ["00-ra-profile-local.yaml"]);
   const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers);
   await burst(cluster, o, op);
   if (o.restart) await restart(cluster, o, op);

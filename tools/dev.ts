@@ -37,7 +37,7 @@ console.log(`operator running; metrics on http://127.0.0.1:${health.port}/metric
 const applied = await applyExampleFiles(client, NAMESPACE, fileURLToPath(new URL("../examples", import.meta.url)));
 console.log(`applied ${applied.length} example objects in namespace ${NAMESPACE}`);
 await printWhenReady();
-console.log(`\nUse it:  export KUBECONFIG=${cp.kubeconfig}; kubectl get certificates -n ${NAMESPACE}`);
+console.log(`\nUse it:  export KUBECONFIG=${cp.kubeconfig}; kubectl get cwc -n ${NAMESPACE}`);
 
 const shutdown = async () => {
   await operator.stop();

@@ -169,7 +169,8 @@ function kindSection(doc: KindDoc, base?: KindDoc): string[] {
     "",
     String(root.description),
     "",
-    `\`kubectl get ${crd.spec.names.plural}\` / \`${crd.spec.names.shortNames.join("`, `")}\`; scope ${crd.spec.scope}.`,
+    // The full resource name, never the bare plural: cert-manager's CRDs share "certificates".
+    `\`kubectl get ${crd.spec.names.shortNames.join("` / `")}\` or \`kubectl get ${crd.metadata.name}\`; scope ${crd.spec.scope}.`,
     "",
     "### Printer columns",
     "",

@@ -26,6 +26,8 @@ export interface PatchOptions extends CallOptions {
   type?: PatchType;
   subresource?: string;
   force?: boolean;
+  /** Who owns the fields written (server-side apply); default "certwright", the operator. */
+  fieldManager?: string;
 }
 
 export interface PatchStatusOptions extends CallOptions {
@@ -125,7 +127,7 @@ export class KubeClient {
     return this.rest.request<T>("PATCH", objectPath(r, namespace, name, opts.subresource), {
       body: patch,
       patchType: type,
-      query: { fieldManager: FIELD_MANAGER, force: type === "apply" ? (opts.force ?? true) : undefined },
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: type === "apply" ? (opts.force ?? true) : undefined },
       signal: this.signalOf(opts),
     });
   }

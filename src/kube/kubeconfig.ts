@@ -7,6 +7,8 @@ export interface Connection {
   client: KubeClient;
   /** The API server's URL, for the start-up log. */
   server: string | undefined;
+  /** The namespace the context names ("default" when it names none), as kubectl uses it. */
+  namespace: string;
 }
 
 export interface ConnectOptions {
@@ -21,5 +23,6 @@ export function connect(opts: ConnectOptions = {}): Connection {
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
-  return { client: KubeClient.fromKubeConfig(kc), server: kc.getCurrentCluster()?.server };
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || "default";
+  return { client: KubeClient.fromKubeConfig(kc), server: kc.getCurrentCluster()?.server, namespace };
 }

@@ -27,8 +27,8 @@ dump() {
   log "failed; state of the cluster follows (cluster $CLUSTER kept)"
   kubectl get pods,leases -n "$RELEASE_NS" -o wide || true
   kubectl logs -n "$RELEASE_NS" -l app.kubernetes.io/name=certwright --tail=200 --prefix || true
-  kubectl get certificates,raprofiles,secrets -n "$APP_NS" || true
-  kubectl describe certificates -n "$APP_NS" || true
+  kubectl get certificates.certwright.dev,raprofiles.certwright.dev,secrets -n "$APP_NS" || true
+  kubectl describe certificates.certwright.dev -n "$APP_NS" || true
 }
 
 cleanup() {
@@ -65,18 +65,18 @@ kubectl rollout status -n "$RELEASE_NS" deployment/certwright --timeout "$TIMEOU
 log "applying the examples into namespace $APP_NS"
 kubectl create namespace "$APP_NS" --dry-run=client -o yaml | kubectl apply -f -
 kubectl apply -n "$APP_NS" \
-  -f "$ROOT/examples/ra-profile-local.yaml" \
+  -f "$ROOT/examples/00-ra-profile-local.yaml" \
   -f "$ROOT/examples/certificate-server.yaml" \
   -f "$ROOT/examples/certificate-transport.yaml" \
   -f "$ROOT/examples/certificate-signing.yaml" \
   -f "$ROOT/examples/certificate-encryption.yaml"
 
 # kubectl wait fails at once if no object exists yet; the apply above created them.
-kubectl wait -n "$APP_NS" --for=condition=Ready certificate --all --timeout "$TIMEOUT"
+kubectl wait -n "$APP_NS" --for=condition=Ready cwc --all --timeout "$TIMEOUT"
 kubectl get -n "$APP_NS" certificates
 
 log "checking the Secrets"
-for secret in $(kubectl get certificates -n "$APP_NS" -o jsonpath='{.items[*].spec.secretName}'); do
+for secret in $(kubectl get cwc -n "$APP_NS" -o jsonpath='{.items[*].spec.secretName}'); do
   crt="$(kubectl get secret -n "$APP_NS" "$secret" -o jsonpath='{.data.tls\.crt}')"
   key="$(kubectl get secret -n "$APP_NS" "$secret" -o jsonpath='{.data.tls\.key}')"
   [[ -n "$crt" && -n "$key" ]] || { log "secret $secret lacks tls.crt or tls.key"; exit 1; }

@@ -23,7 +23,6 @@ const run = promisify(execFile);
 const client = testClient();
 const FIXTURES = fileURLToPath(new URL("../fixtures/chart-values", import.meta.url));
 const CRD_SOURCE = fileURLToPath(new URL("../../crds", import.meta.url));
-const KUBE_VERSION = "1.36.3";
 let helm: string;
 
 const rt = (group: string, version: string, plural: string, kind: string, namespaced: boolean): ResourceType => ({ group, version, plural, kind, namespaced });
@@ -78,7 +77,7 @@ interface Rendered extends KubeObject {
 }
 
 async function template(namespace: string, args: string[] = [], release = "certwright"): Promise<Rendered[]> {
-  const { stdout } = await run(helm, ["template", release, CHART_DIR, "--namespace", namespace, "--kube-version", KUBE_VERSION, ...args], {
+  const { stdout } = await run(helm, ["template", release, CHART_DIR, "--namespace", namespace, ...args], {
     maxBuffer: 32 * 1024 * 1024,
   });
   return parseDocs(stdout);

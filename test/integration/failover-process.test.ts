@@ -42,7 +42,7 @@ const cert = (name: string) =>
 
 beforeAll(async () => {
   ns = await freshNamespace(client, "failover");
-  await applyExamples(client, ns, ["ra-profile-local.yaml"]);
+  await applyExamples(client, ns, ["00-ra-profile-local.yaml"]);
 });
 
 afterAll(() => {

@@ -11,7 +11,7 @@ let op: RunningOperator;
 beforeAll(async () => {
   ns = await freshNamespace(client, "imetric");
   op = await startOperator({ namespace: ns });
-  await applyExamples(client, ns, ["ra-profile-local.yaml", "certificate-transport.yaml", "certificate-server.yaml"]);
+  await applyExamples(client, ns, ["00-ra-profile-local.yaml", "certificate-transport.yaml", "certificate-server.yaml"]);
 });
 
 afterAll(async () => {

@@ -32,7 +32,7 @@ beforeAll(async () => {
   ns = await freshNamespace(client, "issue");
   op = await startOperator({ namespace: ns });
   await applyExamples(client, ns, [
-    "ra-profile-local.yaml", "certificate-transport.yaml", "certificate-signing.yaml", "certificate-encryption.yaml", "certificate-server.yaml",
+    "00-ra-profile-local.yaml", "certificate-transport.yaml", "certificate-signing.yaml", "certificate-encryption.yaml", "certificate-server.yaml",
   ]);
 });
 

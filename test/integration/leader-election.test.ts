@@ -119,7 +119,7 @@ describe("two replicas, one Lease", () => {
 
   it("only the leader issues", async () => {
     expect(a.elector.isLeader()).toBe(true);
-    await applyExamples(admin, ns, ["ra-profile-local.yaml", "certificate-server.yaml"]);
+    await applyExamples(admin, ns, ["00-ra-profile-local.yaml", "certificate-server.yaml"]);
     for (const n of before.slice(1)) await admin.create(CERTIFICATES, serverCert(n));
     for (const n of before) serials.set(n, (await waitReady(admin, ns, n)).status!.serialNumber!);
     expect(a.secretWrites.length).toBeGreaterThanOrEqual(before.length);

@@ -68,7 +68,7 @@ async function allReady(): Promise<boolean | undefined> {
 
 beforeAll(async () => {
   ns = await freshNamespace(admin, "load");
-  await applyExamples(admin, ns, ["ra-profile-local.yaml"]);
+  await applyExamples(admin, ns, ["00-ra-profile-local.yaml"]);
 });
 
 afterAll(async () => {

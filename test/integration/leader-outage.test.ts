@@ -41,7 +41,7 @@ const cert = (name: string): KubeObject =>
 beforeAll(async () => {
   const cp = inject("controlPlane");
   ns = await freshNamespace(admin, "outage");
-  await applyExamples(admin, ns, ["ra-profile-local.yaml"]);
+  await applyExamples(admin, ns, ["00-ra-profile-local.yaml"]);
   const port = await freePort();
   info = {
     dir: cp.dir, server: `https://127.0.0.1:${port}`, apiPort: port, etcdUrl: cp.etcdUrl,

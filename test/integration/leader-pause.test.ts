@@ -52,7 +52,7 @@ const cert = (name: string) =>
 
 beforeAll(async () => {
   ns = await freshNamespace(admin, "pause");
-  await applyExamples(admin, ns, ["ra-profile-local.yaml"]);
+  await applyExamples(admin, ns, ["00-ra-profile-local.yaml"]);
 });
 
 afterAll(() => {

@@ -1,7 +1,9 @@
 // The operator as users run it (`npm start`): a separate process with flags, a Lease, the health
 // and metrics endpoints, issuing against the real control plane and stopping cleanly on SIGTERM.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { freePort } from "../../tools/control-plane/processes.ts";
@@ -39,7 +41,7 @@ describe("operator process", () => {
     const lease = await eventually(() => client.find<KubeObject & { spec: { holderIdentity?: string } }>(LEASES, ns, "certwright-controller"), 30_000, "the Lease");
     expect(lease.spec.holderIdentity).toBeTruthy();
 
-    await applyExamples(client, ns, ["ra-profile-local.yaml", "certificate-transport.yaml"]);
+    await applyExamples(client, ns, ["00-ra-profile-local.yaml", "certificate-transport.yaml"]);
     await waitReady(client, ns, "example-transport");
     // The reconciler records the gauges once its status write has answered, a moment after Ready shows.
     const series = new RegExp(`certwright_certificate_expiration_timestamp_seconds\\{[^}]*name="example-transport"`);
@@ -48,6 +50,8 @@ describe("operator process", () => {
       return series.test(text) ? text : undefined;
     }, 10_000, "the certificate's metrics");
     expect(metrics).toContain("certwright_issuance_total");
+    const pkg = JSON.parse(await readFile(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string };
+    expect(metrics).toContain(`certwright_build_info{version="${pkg.version}",node_version="${process.version}",commit=""} 1`);
     expect(metrics).toMatch(/^certwright_event_loop_delay_seconds\{quantile="0.99"\} [\d.e-]+$/m);
 
     const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
@@ -57,5 +61,20 @@ describe("operator process", () => {
     expect(after.spec.holderIdentity ?? "").toBe("");
     expect(output).not.toContain("PRIVATE KEY");
     expect(output).toContain("certwright starting");
+    const started = output.split("\n").find((l) => l.includes("certwright starting"))!;
+    expect(JSON.parse(started)).toMatchObject({ version: pkg.version, node: process.version });
+  });
+});
+
+describe("operator command line", () => {
+  it("answers --help (every flag and its environment variable) and --version (package.json) and exits 0", async () => {
+    const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+    const run = promisify(execFile);
+    const pkg = JSON.parse(await readFile(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string };
+    expect((await run(process.execPath, [main, "--version"])).stdout).toBe(`certwright ${pkg.version} (node ${process.version})\n`);
+    expect((await run(process.execPath, [main, "--version"], { env: { ...process.env, CERTWRIGHT_COMMIT: "abc123" } })).stdout).toContain("commit abc123");
+    const help = (await run(process.execPath, [main, "--metrics-port", "1", "--help"])).stdout;
+    for (const flag of ["--kubeconfig", "--namespace", "--leader-elect", "--metrics-port", "WATCH_NAMESPACE", "--version"]) expect(help).toContain(flag);
+    await expect(run(process.execPath, [main, "--frob"])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("unknown argument --frob") });
   });
 });

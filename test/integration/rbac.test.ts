@@ -49,7 +49,7 @@ const capture = captureLogger("debug");
 async function installRbac(): Promise<KubeObject[]> {
   const { helm } = await resolveBinaries("helm");
   const { stdout } = await run(helm!, [
-    "template", release, CHART_DIR, "--namespace", releaseNs, "--kube-version", "1.36.3",
+    "template", release, CHART_DIR, "--namespace", releaseNs,
     "--set", "crds.enabled=false", "--set", "prometheus.enabled=false", "--set", "rbac.aggregateClusterRoles=false",
   ]);
   const objs = parseAllDocuments(stdout).map((d) => d.toJS() as KubeObject).filter((o) => o?.kind && KINDS[o.kind]);
@@ -84,7 +84,7 @@ beforeAll(async () => {
     clusterResourceNamespace: releaseNs, leaderGate: elector,
   });
   await op.start();
-  await applyExamples(admin, appNs, ["ra-profile-local.yaml", "certificate-server.yaml"]);
+  await applyExamples(admin, appNs, ["00-ra-profile-local.yaml", "certificate-server.yaml"]);
 });
 
 afterAll(async () => {

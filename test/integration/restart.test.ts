@@ -14,7 +14,7 @@ let second: RunningOperator | undefined;
 
 beforeAll(async () => {
   ns = await freshNamespace(client, "restart");
-  await applyExamples(client, ns, ["ra-profile-local.yaml"]);
+  await applyExamples(client, ns, ["00-ra-profile-local.yaml"]);
   first = await startOperator({ namespace: ns });
   await Promise.all(
     Array.from({ length: COUNT }, (_, i) =>

@@ -24,7 +24,7 @@ export interface CaseSetup {
   id: string;
   label: string;
   n: number;
-  /** Creates the RAProfile (default: the local CA of examples/ra-profile-local.yaml). */
+  /** Creates the RAProfile (default: the local CA of examples/00-ra-profile-local.yaml). */
   profile?: (client: KubeClient, namespace: string) => Promise<void>;
 }
 

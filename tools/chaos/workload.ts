@@ -17,7 +17,7 @@ export async function createNamespaces(client: KubeClient, ...names: string[]): 
 }
 
 export async function applyLocalProfile(client: KubeClient, namespace: string): Promise<void> {
-  await applyExampleFiles(client, namespace, EXAMPLES, ["ra-profile-local.yaml"]);
+  await applyExampleFiles(client, namespace, EXAMPLES, ["00-ra-profile-local.yaml"]);
 }
 
 export const certName = (i: number): string => `c${i}`;

@@ -1,4 +1,4 @@
-// Finds kube-apiserver, etcd and helm: KUBEBUILDER_ASSETS when set, else our cached Go builds
+// Finds kube-apiserver, etcd, helm and kubectl: KUBEBUILDER_ASSETS when set, else our cached Go builds
 // (built on first use by scripts/build-test-binaries.sh, keyed by version).
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,10 +11,11 @@ export interface Binaries {
   kubeApiserver: string;
   etcd: string;
   helm?: string;
+  kubectl?: string;
 }
 
 /** Builds (once) or reuses the binaries; the script logs "building" or "reused" for each. */
-export async function resolveBinaries(which: "control-plane" | "helm" | "all" = "control-plane"): Promise<Binaries> {
+export async function resolveBinaries(which: "control-plane" | "helm" | "kubectl" | "all" = "control-plane"): Promise<Binaries> {
   const { stdout, stderr } = await run("bash", [SCRIPT, which], { maxBuffer: 64 * 1024 * 1024, timeout: 60 * 60_000 });
   for (const line of stderr.split("\n")) if (/: (building|reused|using)/.test(line)) console.log(line.trim());
   const paths = Object.fromEntries(
@@ -23,7 +24,7 @@ export async function resolveBinaries(which: "control-plane" | "helm" | "all" = 
       .filter((l) => l.includes("="))
       .map((l) => l.split("=", 2) as [string, string]),
   );
-  return { kubeApiserver: paths["kube-apiserver"] ?? "", etcd: paths.etcd ?? "", helm: paths.helm };
+  return { kubeApiserver: paths["kube-apiserver"] ?? "", etcd: paths.etcd ?? "", helm: paths.helm, kubectl: paths.kubectl };
 }
 
 export async function binaryVersions(b: Binaries): Promise<{ kubeApiserver: string; etcd: string }> {

@@ -50,11 +50,14 @@ interface KindDefinition {
 
 const ready: PrinterColumn = { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+// In `-o wide` only (priority 1), like cert-manager's Status column: why it is (not) Ready.
+const readyMessage: PrinterColumn = { name: "Message", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 };
 
 const profileColumns: PrinterColumn[] = [
   ready,
   { name: "Authority", type: "string", jsonPath: ".spec.authority.type" },
   { name: "Enabled", type: "boolean", jsonPath: ".spec.enabled" },
+  readyMessage,
   age,
 ];
 
@@ -71,11 +74,13 @@ export const kindDefinitions: readonly KindDefinition[] = [
     status: certificateStatusSchema,
     columns: [
       ready,
+      { name: "Secret", type: "string", jsonPath: ".spec.secretName" },
       { name: "Type", type: "string", jsonPath: ".spec.type" },
       { name: "Profile", type: "string", jsonPath: ".spec.raProfileRef.name" },
       // "string", not "date": kubectl renders a future date column as "<invalid>".
       { name: "Expires", type: "string", jsonPath: ".status.notAfter" },
       { name: "State", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+      readyMessage,
       age,
     ],
   },

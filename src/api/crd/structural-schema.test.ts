@@ -120,13 +120,17 @@ describe("generated CRDs are structural", () => {
     expect(cert!.spec.versions[0]!.subresources).toEqual({ status: {} });
     expect(cert!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name)).toEqual([
       "Ready",
+      "Secret",
       "Type",
       "Profile",
       "Expires",
       "State",
+      "Message",
       "Age",
     ]);
-    expect(profile!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name)).toEqual(["Ready", "Authority", "Enabled", "Age"]);
+    expect(cert!.spec.versions[0]!.additionalPrinterColumns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(["State", "Message"]);
+    expect(profile!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name)).toEqual(["Ready", "Authority", "Enabled", "Message", "Age"]);
+    expect(cluster!.spec.versions[0]!.additionalPrinterColumns.find((c) => c.name === "Message")?.priority).toBe(1);
     expect(crds.map((c) => c.spec.names.shortNames)).toEqual([["cwc"], ["rap"], ["crp"]]);
     expect(crds.every((c) => c.spec.names.categories.includes("certwright"))).toBe(true);
     expect(cluster!.spec.scope).toBe("Cluster");
