@@ -6,7 +6,7 @@ import { objectName, secretKey } from "./common.ts";
 
 const keyRef = (what: string) =>
   z.object({
-    name: objectName.describe(`Name of a ${what} in the profile's namespace.`),
+    name: objectName.describe(`Name of a ${what} in the profile's namespace (for a ClusterRAProfile, the operator's cluster resource namespace).`),
     key: secretKey.describe(`Key in the ${what}'s data.`),
   });
 
