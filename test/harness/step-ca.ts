@@ -151,12 +151,12 @@ async function makePki(dir: string): Promise<Pki> {
     "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n",
   );
   await openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p("root_ca_key"));
-  await openssl("req", "-new", "-x509", "-key", p("root_ca_key"), "-config", p("root.cnf"), "-days", "30", "-sha256", "-out", p("root_ca.crt"));
+  await openssl("req", "-new", "-x509", "-key", p("root_ca_key"), "-config", p("root.cnf"), "-days", "3650", "-sha256", "-out", p("root_ca.crt"));
   await openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p("intermediate_ca_key"));
   await openssl("req", "-new", "-key", p("intermediate_ca_key"), "-subj", "/O=certwright test/CN=step-ca test Intermediate CA", "-out", p("intermediate.csr"));
   await openssl(
     "x509", "-req", "-in", p("intermediate.csr"), "-CA", p("root_ca.crt"), "-CAkey", p("root_ca_key"), "-CAcreateserial",
-    "-days", "29", "-sha256", "-extfile", p("intermediate.ext"), "-out", p("intermediate_ca.crt"),
+    "-days", "3600", "-sha256", "-extfile", p("intermediate.ext"), "-out", p("intermediate_ca.crt"),
   );
   const rootPem = await readFile(p("root_ca.crt"), "utf8");
   const der = Buffer.from(rootPem.replace(/-----[^-]+-----|\s/g, ""), "base64");

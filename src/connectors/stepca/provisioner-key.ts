@@ -79,5 +79,5 @@ function algorithmOf(key: KeyObject, declared: string | undefined, where: string
 
 /** RFC 7638 thumbprint of the public key: the kid `step crypto jwk create` gives a key. */
 async function thumbprintOf(key: KeyObject): Promise<string> {
-  return calculateJwkThumbprint(createPublicKey(key).export({ format: "jwk" }) as Parameters<typeof calculateJwkThumbprint>[0]);
+  return calculateJwkThumbprint(createPublicKey(key).export({ format: "jwk" }));
 }
