@@ -65,9 +65,12 @@ export interface StepCa {
   stop(): Promise<void>;
 }
 
-/** Builds step-ca once into ~/.cache/certwright (minutes on the first run), then reuses it. */
+/**
+ * Builds step-ca once into ~/.cache/certwright (minutes on the first run), then reuses it. The
+ * build runs at a lower priority: other test files run beside it and must not starve.
+ */
 export async function stepCaBinary(): Promise<string> {
-  const { stdout, stderr } = await run("bash", [SCRIPT, "step-ca"], { maxBuffer: 64 * 1024 * 1024, timeout: 60 * 60_000 });
+  const { stdout, stderr } = await run("nice", ["-n", "10", "bash", SCRIPT, "step-ca"], { maxBuffer: 64 * 1024 * 1024, timeout: 60 * 60_000 });
   for (const line of stderr.split("\n")) if (/: (building|reused)/.test(line)) console.log(line.trim());
   const path = /^step-ca=(.+)$/m.exec(stdout)?.[1];
   if (!path) throw new Error(`build-test-binaries.sh step-ca printed no path:\n${stderr.slice(-2000)}`);

@@ -14,7 +14,8 @@ import type { SanSpec, SubjectSpec } from "../../pki/subject.ts";
 import { openssl, withFiles } from "../../pki/testing/openssl.ts";
 import type { IssueRequest } from "../connector.ts";
 import { connectorConformance, MemorySecretStore } from "../testing/conformance.ts";
-import { undiciHttpClient } from "../shared/http.ts";
+import { createConnector } from "../factory.ts";
+import { undiciHttpClient, type HttpClientOptions } from "../shared/http.ts";
 import { parseProvisionerKey } from "./provisioner-key.ts";
 import { StepcaClient } from "./stepca-client.ts";
 import { StepcaConnector, type StepcaAuthorityConfig } from "./stepca-connector.ts";
@@ -183,6 +184,38 @@ describe("stepca connector against step-ca", () => {
     const err = await enc.prepare().catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: "ProvisionerKeyInvalid", retryable: false });
     expect((err as Error).message).toContain("step crypto jwe decrypt");
+  });
+});
+
+describe("createConnector for stepca", () => {
+  it("builds it with the injected HTTP client, the profile's timeouts and its CA bundle", async () => {
+    const built: HttpClientOptions[] = [];
+    const paths: string[] = [];
+    const store = new MemorySecretStore();
+    store.set("step-provisioner", { "key.json": ca.provisioner.privateJwk });
+    store.set("step-root", { "ca.crt": ca.rootPem });
+    const c = createConnector(
+      {
+        type: "stepca",
+        stepca: { url: ca.url, provisioner: { name: ca.provisioner.name, keySecretRef: { name: "step-provisioner", key: "key.json" } }, caBundleSecretRef: { name: "step-root", key: "ca.crt" }, timeouts: { headers: "2m" } },
+      },
+      store,
+      () => new Date(),
+      {
+        http: (opts) => {
+          built.push(opts);
+          const real = undiciHttpClient(opts);
+          return (url, init) => {
+            paths.push(new URL(url).pathname);
+            return real(url, init);
+          };
+        },
+      },
+    );
+    expect(c.type).toBe("stepca");
+    await c.issue(await request({ commonName: "factory.example.com" }, { dnsNames: ["factory.example.com"] }));
+    expect(built).toEqual([{ caPem: ca.rootPem, timeouts: { connectMs: 10_000, headersMs: 120_000, bodyMs: 30_000 }, maxResponseBytes: 256 * 1024 }]);
+    expect(paths).toEqual(["/1.0/sign", "/roots.pem"]);
   });
 });
 
