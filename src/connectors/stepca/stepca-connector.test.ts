@@ -35,7 +35,7 @@ export const FULL_SUBJECT_TEMPLATE = `{
 
 let ca: StepCa;
 beforeAll(async () => {
-  ca = await startStepCa({ provisioners: [{ name: "certwright" }, { name: "full-subject", x509Template: FULL_SUBJECT_TEMPLATE }] });
+  ca = await startStepCa({ acme: true, provisioners: [{ name: "certwright" }, { name: "full-subject", x509Template: FULL_SUBJECT_TEMPLATE }] });
 }, 45 * 60_000); // the first run builds step-ca
 afterAll(async () => {
   await ca?.stop();
@@ -169,6 +169,12 @@ describe("stepca connector against step-ca", () => {
     await expect(wrong.prepare()).rejects.toMatchObject({ reason: "RootFingerprintMismatch", retryable: false });
   });
 
+  it("the harness's ACME provisioner serves its directory (for ACME-via-step-ca tests)", async () => {
+    const dir = await ca.get(new URL(ca.acmeDirectoryUrl!).pathname);
+    expect(dir.status).toBe(200);
+    expect(JSON.parse(dir.text)).toMatchObject({ newNonce: expect.stringContaining(ca.url), newAccount: expect.any(String), newOrder: expect.any(String) });
+  });
+
   it("probes /health; without the root in the bundle the TLS check fails and is retryable", async () => {
     await connector().connector.probe();
     const { connector: c, store } = connector();
@@ -222,11 +228,12 @@ describe("createConnector for stepca", () => {
 describe("stepca connector error mapping (a server that answers like a broken step-ca)", () => {
   let server: Server;
   let status = 503;
+  let reply: string | undefined;
   let url = "";
   beforeAll(async () => {
     server = createServer((_req, res) => {
       res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status, message: `status ${status} from the test server` }));
+      res.end(reply ?? JSON.stringify({ status, message: `status ${status} from the test server` }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -241,6 +248,21 @@ describe("stepca connector error mapping (a server that answers like a broken st
       status = s;
       const err = await bare().issue(req).catch((e: unknown) => e);
       expect(err).toMatchObject({ name: "ConnectorError", reason, retryable, message: `sign: step-ca answered HTTP ${s}: status ${s} from the test server` });
+    }
+  });
+
+  it("a 201 with garbage for a certificate, or an oversized answer, is a retryable failure, never a stored certificate", async () => {
+    const req = await request({ commonName: "g.example.com" }, { dnsNames: ["g.example.com"] });
+    status = 201;
+    try {
+      reply = JSON.stringify({ crt: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", certChain: ["not a certificate"] });
+      await expect(bare().issue(req)).rejects.toMatchObject({ name: "ConnectorError", reason: "InvalidCertificate", retryable: true });
+      reply = JSON.stringify({ status: "no certificate here" });
+      await expect(bare().issue(req)).rejects.toMatchObject({ reason: "InvalidResponse", retryable: true });
+      reply = "x".repeat(300 * 1024);
+      await expect(bare().issue(req)).rejects.toMatchObject({ reason: "ResponseTooLarge", retryable: true });
+    } finally {
+      reply = undefined;
     }
   });
 
