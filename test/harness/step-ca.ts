@@ -134,6 +134,9 @@ export async function startStepCa(opts: StepCaOptions = {}): Promise<StepCa> {
   }
 }
 
+/** The same as startStepCa, for `import * as stepCa from ".../step-ca.ts"; await stepCa.start({ acme: true })`. */
+export const start = startStepCa;
+
 interface Pki {
   rootPem: string;
   intermediatePem: string;
