@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real control-plane binaries our tests need (kube-apiserver, etcd, helm, kubectl)
+# Builds the real binaries our tests need (kube-apiserver, etcd, helm, kubectl, step-ca)
 # from their published Go modules, into a cache outside the repo keyed by version.
 # Logs "building" or "reused" for each on stderr; prints name=path lines on stdout.
 # Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, nothing is built for them.
@@ -8,8 +8,9 @@ set -euo pipefail
 K8S_VERSION="${CERTWRIGHT_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${CERTWRIGHT_ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${CERTWRIGHT_HELM_VERSION:-v3.22.0}"
+STEPCA_VERSION="${CERTWRIGHT_STEPCA_VERSION:-v0.30.2}"
 CACHE_ROOT="${CERTWRIGHT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certwright}"
-WANT="${1:-all}" # all | control-plane | helm | kubectl
+WANT="${1:-all}" # all | control-plane | helm | kubectl | step-ca
 
 log() { echo "$*" >&2; }
 
@@ -133,9 +134,23 @@ GO
   echo "$out"
 }
 
+build_step_ca() {
+  local out="$CACHE_ROOT/step-ca-$STEPCA_VERSION/step-ca"
+  if [[ -x "$out" ]]; then log "step-ca $STEPCA_VERSION: reused $out"; echo "$out"; return; fi
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  log "step-ca $STEPCA_VERSION: building"
+  # go install module@version builds with the module's own go.mod (its pinned dependencies), no wrapper needed.
+  # CGO_ENABLED=0: a static binary, and no C toolchain needed (the badger/bolt databases are pure Go).
+  go_build_in "$work" env CGO_ENABLED=0 GOBIN="$work" GOFLAGS=-trimpath \
+    go install -ldflags "-s -w -X main.Version=$STEPCA_VERSION -X main.BuildTime=1970-01-01T00:00:00Z" \
+    "github.com/smallstep/certificates/cmd/step-ca@$STEPCA_VERSION"
+  mkdir -p "$(dirname "$out")"; mv "$work/step-ca" "$out"
+  echo "$out"
+}
+
 has_assets() { [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; }
 
-case "$WANT" in all|control-plane|helm|kubectl) ;; *) log "usage: $0 [all|control-plane|helm|kubectl]"; exit 2 ;; esac
+case "$WANT" in all|control-plane|helm|kubectl|step-ca) ;; *) log "usage: $0 [all|control-plane|helm|kubectl|step-ca]"; exit 2 ;; esac
 if [[ "$WANT" == all || "$WANT" == control-plane ]]; then
   if has_assets; then
     log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
@@ -147,3 +162,4 @@ fi
 if [[ "$WANT" == all || "$WANT" == helm ]]; then echo "helm=$(build_helm)"; fi
 # The real kubectl, for the tests that run the commands our docs print.
 if [[ "$WANT" == all || "$WANT" == kubectl ]]; then echo "kubectl=$(build_k8s_cmd kubectl)"; fi
+if [[ "$WANT" == all || "$WANT" == step-ca ]]; then echo "step-ca=$(build_step_ca)"; fi

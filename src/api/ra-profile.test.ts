@@ -20,7 +20,7 @@ describe("raProfileSpecSchema", () => {
   });
 
   it("lists the authority types", () => {
-    expect(authorityTypes).toEqual(["local", "acme", "manual", "http"]);
+    expect(authorityTypes).toEqual(["local", "acme", "manual", "http", "stepca"]);
   });
 
   it("accepts an acme authority and defaults the account key's data key", () => {
@@ -56,7 +56,7 @@ describe("raProfileSpecSchema", () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ["unknown authority type", { authority: { type: "stepca", stepca: {} } }, /authority.type/],
+    ["unknown authority type", { authority: { type: "vault", vault: {} } }, /authority.type/],
     ["authority member missing", { authority: { type: "local" } }, /authority.local/],
     ["min > max", { policy: { minDuration: "10h", maxDuration: "1h" } }, /policy.minDuration: minDuration must not exceed maxDuration/],
     ["default above max", { defaults: { duration: "9000h" }, policy: { maxDuration: "8400h" } }, /defaults.duration: defaults.duration must not exceed/],

@@ -2,6 +2,7 @@
 // the policy it enforces, and what happens to superseded certificates.
 import { z } from "zod";
 import { withRules, type CelRule } from "./cel-rules.ts";
+import { stepcaAuthority } from "./authority-stepca.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
 import { MAX_HISTORY } from "./certificate.ts";
 import { conditionsSchema, rfc3339 } from "./conditions.ts";
@@ -137,11 +138,14 @@ export const httpAuthoritySchema = z.object({
     .describe("A CZERTAINLY v2 authority-provider connector reached over HTTP(S): any CA it fronts signs."),
 });
 
+export const stepcaAuthoritySchema = stepcaAuthority(httpTimeoutsSchema);
+
 export const authoritySchema = z.discriminatedUnion("type", [
   localAuthoritySchema,
   acmeAuthoritySchema,
   manualAuthoritySchema,
   httpAuthoritySchema,
+  stepcaAuthoritySchema,
 ]);
 export type Authority = z.output<typeof authoritySchema>;
 export type AuthorityType = Authority["type"];

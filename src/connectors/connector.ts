@@ -105,6 +105,8 @@ export interface SecretStore {
    * StoreConflict (another writer, another replica or another profile on the same CA, was first).
    */
   update(name: string, data: Record<string, string>, version: string): Promise<void>;
+  /** A ConfigMap's data in the same namespace (non-secret trust material, e.g. a CA bundle). */
+  readConfigMap?(name: string): Promise<Record<string, string> | undefined>;
 }
 
 /** A versioned update lost the race: read again and re-apply. */

@@ -7,6 +7,7 @@ import { AcmeConnector } from "./acme/acme-connector.ts";
 import { HttpConnector } from "./http/http-connector.ts";
 import { LocalConnector } from "./local/local-connector.ts";
 import { ManualConnector } from "./manual/manual-connector.ts";
+import { StepcaConnector } from "./stepca/stepca-connector.ts";
 import { undiciHttpClient, type HttpClientFactory } from "./shared/http.ts";
 
 export interface ConnectorDeps {
@@ -25,6 +26,8 @@ export function createConnector(authority: Authority, store: SecretStore, now: (
       return new ManualConnector(authority.manual);
     case "http":
       return new HttpConnector(authority.http, store, now, { http });
+    case "stepca":
+      return new StepcaConnector(authority.stepca, store, now, { http });
     default: {
       const never: never = authority;
       throw new Error(`unknown authority type ${String((never as { type?: unknown }).type)}`);

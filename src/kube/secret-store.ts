@@ -3,8 +3,8 @@
 import { StoreConflict, type SecretStore } from "../connectors/connector.ts";
 import type { KubeClient } from "./client.ts";
 import { isAlreadyExists, isConflict } from "./errors.ts";
-import type { SecretObject } from "./objects.ts";
-import { SECRETS } from "./resources.ts";
+import type { KubeObject, SecretObject } from "./objects.ts";
+import { CONFIG_MAPS, SECRETS } from "./resources.ts";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
@@ -27,6 +27,11 @@ export class KubeSecretStore implements SecretStore {
   async read(name: string): Promise<Record<string, string> | undefined> {
     const s = await this.client.find<SecretObject>(SECRETS, this.namespace, name);
     return s ? decodeSecretData(s) : undefined;
+  }
+
+  async readConfigMap(name: string): Promise<Record<string, string> | undefined> {
+    const cm = await this.client.find<KubeObject & { data?: Record<string, string> }>(CONFIG_MAPS, this.namespace, name);
+    return cm ? { ...(cm.data ?? {}) } : undefined;
   }
 
   async readVersioned(name: string): Promise<{ data: Record<string, string>; version: string } | undefined> {

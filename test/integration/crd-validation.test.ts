@@ -145,7 +145,8 @@ const nameCases: BadCase[] = [
 
 const profileCases = (kind: "RAProfile" | "ClusterRAProfile"): BadCase[] => [
   { name: "authority local without local member", kind, spec: profile({ authority: { type: "local" } }), path: "spec.authority", server: "set exactly the member named by type", zod: "expected object, received undefined", zodPath: "spec.authority.local" },
-  { name: "unknown authority type", kind, spec: profile({ authority: { type: "stepca", local: authority.local } }), path: "spec.authority.type", server: 'Unsupported value: "stepca"', zod: "Invalid discriminator value" },
+  { name: "unknown authority type", kind, spec: profile({ authority: { type: "vault", local: authority.local } }), path: "spec.authority.type", server: 'Unsupported value: "vault"', zod: "Invalid discriminator value" },
+  { name: "stepca with two CA bundles", kind, spec: profile({ authority: { type: "stepca", stepca: { url: "https://step-ca:9000", provisioner: { name: "p", keySecretRef: { name: "k", key: "key.json" } }, caBundleSecretRef: { name: "a", key: "ca.crt" }, caBundleConfigMapRef: { name: "a", key: "ca.crt" } } } }), path: "spec.authority.stepca.caBundleConfigMapRef", server: "set at most one of caBundleSecretRef and caBundleConfigMapRef" },
   { name: "local without caSecretName", kind, spec: profile({ authority: { type: "local", local: { generate: true } } }), path: "spec.authority.local.caSecretName", server: "Required value", zod: "expected string, received undefined" },
   { name: "CRL distribution point not http", kind, spec: profile({ authority: { type: "local", local: { caSecretName: "ca", crlDistributionPoints: ["ldap://x"] } } }), path: "spec.authority.local.crlDistributionPoints[0]", server: PATTERN, zod: "must be an http or https URL" },
   { name: "enabled as string", kind, spec: profile({ enabled: "yes" }), path: "spec.enabled", server: "must be of type boolean", zod: "expected boolean, received string" },

@@ -10,12 +10,18 @@ import { ConnectorError, StoreConflict, type Connector, type SecretStore } from 
 /** Secrets in memory, with the API server's optimistic concurrency (a version per write). */
 export class MemorySecretStore implements SecretStore {
   readonly secrets = new Map<string, Record<string, string>>();
+  readonly configMaps = new Map<string, Record<string, string>>();
   private readonly versions = new Map<string, number>();
   private versionCounter = 0;
 
   read(name: string): Promise<Record<string, string> | undefined> {
     const s = this.secrets.get(name);
     return Promise.resolve(s ? { ...s } : undefined);
+  }
+
+  readConfigMap(name: string): Promise<Record<string, string> | undefined> {
+    const c = this.configMaps.get(name);
+    return Promise.resolve(c ? { ...c } : undefined);
   }
 
   readVersioned(name: string): Promise<{ data: Record<string, string>; version: string } | undefined> {
