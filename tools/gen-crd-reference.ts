@@ -83,8 +83,6 @@ const MEANINGS: Record<string, string> = {
   "status.lastFailureTime": "Time of the last failed attempt.",
   "status.nextRetryTime": "When the next attempt after a failure is due (backoff).",
   "status.lastRenewalRequestId": "The last `spec.renewalRequest.id` acted upon.",
-  "status.revokedAt": "When the current certificate was revoked.",
-  "status.revocationReason": "Reason it was revoked with.",
   "status.history[].serialNumber": "Serial number (hex).",
   "status.history[].notBefore": "Start of validity.",
   "status.history[].notAfter": "Expiry.",

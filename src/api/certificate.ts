@@ -199,8 +199,6 @@ export const certificateStatusSchema = z.object({
   lastFailureTime: rfc3339.optional(),
   nextRetryTime: rfc3339.optional(),
   lastRenewalRequestId: z.string().max(128).optional(),
-  revokedAt: rfc3339.optional(),
-  revocationReason: revocationReasonSchema.optional(),
   history: z
     .array(historyEntrySchema)
     .max(MAX_HISTORY)

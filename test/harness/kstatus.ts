@@ -42,7 +42,10 @@ export function computeKStatus(obj: ObjectLike): KStatusResult {
   if (generation !== undefined && observed !== undefined && observed !== generation) {
     return { status: "InProgress", message: `generation is ${generation}, but latest observed generation is ${observed}` };
   }
-  const conditions = obj.status?.conditions ?? [];
+  return fromConditions(obj.status?.conditions ?? []);
+}
+
+function fromConditions(conditions: ConditionLike[]): KStatusResult {
   for (const c of conditions) {
     if (c.type === "Reconciling" && c.status === "True") return { status: "InProgress", message: c.message ?? "" };
     if (c.type === "Stalled" && c.status === "True") return { status: "Failed", message: c.message ?? "" };
