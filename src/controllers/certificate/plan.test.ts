@@ -69,33 +69,27 @@ const outage = new ConnectorError("CAUnavailable", "connection refused", true);
 
 /** What plan() chose, in one comparable line. */
 function summary(p: Plan): string {
-  const a = p.action;
   const extra = [p.finalizer && `finalizer:${p.finalizer}`, p.announce && "announce"].filter(Boolean).join(" ");
-  const detail = (() => {
-    switch (a.do) {
-      case "refuse":
-        return `${a.reason}${a.stalled ? " stalled" : ""}${a.requeueAfterMs !== undefined ? ` in ${a.requeueAfterMs}` : ""}`;
-      case "fail":
-        return a.reason;
-      case "issue":
-      case "publishRequest":
-        return `${a.decision.reason}${a.decision.reuseKey ? " reuse" : ""}`;
-      case "nothing":
-        return a.requeueAfterMs !== undefined ? `in ${a.requeueAfterMs}` : "";
-      case "finalize":
-        return a.revoke ? `revoke ${a.revoke}` : a.skipped ? `skip ${a.skipped}` : "";
-      case "revokeCurrent":
-      case "showRevoked":
-        return `${a.serial} ${a.reason}`;
-      case "upToDate":
-        return a.refreshOutputs ? "refresh" : "";
-      case "awaitHandBack":
-        return a.reason;
-      default:
-        return "";
-    }
-  })();
-  return [a.do, detail, extra].filter(Boolean).join(" ");
+  return [p.action.do, detailOf(p.action), extra].filter(Boolean).join(" ");
+}
+
+type A = Plan["action"];
+const details: { [K in A["do"]]?: (a: Extract<A, { do: K }>) => string } = {
+  refuse: (a) => `${a.reason}${a.stalled ? " stalled" : ""}${a.requeueAfterMs !== undefined ? ` in ${a.requeueAfterMs}` : ""}`,
+  issue: (a) => `${a.decision.reason}${a.decision.reuseKey ? " reuse" : ""}`,
+  publishRequest: (a) => `${a.decision.reason}${a.decision.reuseKey ? " reuse" : ""}`,
+  nothing: (a) => (a.requeueAfterMs !== undefined ? `in ${a.requeueAfterMs}` : ""),
+  finalize: (a) => (a.revoke ? `revoke ${a.revoke}` : a.skipped ? `skip ${a.skipped}` : ""),
+  revokeCurrent: (a) => `${a.serial} ${a.reason}`,
+  showRevoked: (a) => `${a.serial} ${a.reason}`,
+  upToDate: (a) => (a.refreshOutputs ? "refresh" : ""),
+  fail: (a) => a.reason,
+  awaitHandBack: (a) => a.reason,
+};
+
+function detailOf(a: A): string {
+  const f = details[a.do] as ((a: A) => string) | undefined;
+  return f ? f(a) : "";
 }
 
 describe("plan", () => {

@@ -46,7 +46,7 @@ describe("statusFor: conditions of every outcome", () => {
     ["first sight", {}, { kind: "started", message: "asking" }, look, "Ready=Unknown Reconciling=True Stalled=False Issuing=- ExpiryNotice=-", "InProgress"],
     ["renewal started while a certificate is held", held, { kind: "started", message: "asking" }, look, "Ready=True Reconciling=True Stalled=False Issuing=- ExpiryNotice=False", "InProgress"],
   ];
-  it.each(table)("%s", (_name, stored, outcome, l, conditions, kstatus) => {
+  it.each(table)("%s", (...[, stored, outcome, l, conditions, kstatus]) => {
     const s = statusFor(stored, outcome, l);
     expect(line(s)).toBe(conditions);
     expect(computeKStatus({ metadata: { generation: l.generation }, status: s }).status).toBe(kstatus);
