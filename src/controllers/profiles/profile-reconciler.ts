@@ -67,12 +67,13 @@ export class ProfileReconciler implements Reconciler {
       this.d.metrics?.forgetCa(this.d.kind, namespace ?? "", name);
       return {};
     }
-    const before = await this.firstStatus(raw);
-    const { status, retry, refreshInMs, ca } = await this.evaluate(raw, before);
+    const kube = this.d.client.withSignal(rc.signal);
+    const before = await this.firstStatus(raw, kube);
+    const { status, retry, refreshInMs, ca } = await this.evaluate(raw, before, rc.signal);
     const ready = status.conditions?.find((c) => c.type === "Ready");
     if (ready?.status === "False") rc.log.warn({ reason: ready.reason, err: ready.message }, "RA profile not ready");
     if (!sameStatus(before, status)) {
-      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
+      await kube.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
     }
     if (ca) this.reportCa(raw, ca);
@@ -86,17 +87,17 @@ export class ProfileReconciler implements Reconciler {
    * A profile seen for the first time shows Reconciling=True before its authority is asked (that
    * may take a while), so no reader takes a profile without status for a ready one.
    */
-  private async firstStatus(raw: KubeObject): Promise<RAProfileStatus> {
+  private async firstStatus(raw: KubeObject, kube: KubeClient): Promise<RAProfileStatus> {
     const stored = (raw as { status?: RAProfileStatus }).status ?? {};
     if (stored.conditions?.length) return stored;
     const generation = raw.metadata.generation ?? 0;
     const status = { ...stored, observedGeneration: generation, conditions: profileConditions(undefined, { kind: "probing" }, generation, this.d.clock.now()) };
-    await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(stored, status));
+    await kube.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(stored, status));
     return status;
   }
 
   /** Prepares the profile's connector and describes the outcome as status. */
-  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<Evaluation> {
+  private async evaluate(raw: KubeObject, before: RAProfileStatus, signal: AbortSignal): Promise<Evaluation> {
     const look: Look = {
       generation: raw.metadata.generation ?? 0,
       now: this.d.clock.now(),
@@ -106,13 +107,13 @@ export class ProfileReconciler implements Reconciler {
       noticeMs: caNoticeWindowMs(undefined),
     };
     try {
-      return await this.evaluateReady(raw, before, look);
+      return await this.evaluateReady(raw, before, look, signal);
     } catch (e) {
       return this.evaluateFailure(e, before, look);
     }
   }
 
-  private async evaluateReady(raw: KubeObject, before: RAProfileStatus, look: Look): Promise<Evaluation> {
+  private async evaluateReady(raw: KubeObject, before: RAProfileStatus, look: Look, signal: AbortSignal): Promise<Evaluation> {
     const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
     look.noticeMs = caNoticeWindowMs(obj.spec.defaults);
     const connector = this.d.connectors.get({
@@ -123,8 +124,8 @@ export class ProfileReconciler implements Reconciler {
       generation: look.generation,
       spec: obj.spec,
     });
-    const { caPem } = await connector.prepare({ fresh: true });
-    await connector.probe();
+    const { caPem } = await connector.prepare({ fresh: true, signal });
+    await connector.probe({ signal });
     const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
     const enabled = obj.spec.enabled;
     const ca = this.caView(before, caValidityOfPem(caPem), look);
