@@ -28,11 +28,16 @@ const certificate = (name: string, profileName: string, spec: Record<string, unk
     spec: { raProfileRef: { name: profileName }, type: "server", secretName: `${name}-tls`, dnsNames: [`${name}.example.com`], ...spec },
   } as KubeObject);
 
-/** Waits until kstatus reads `want` for the Certificate (or profile) and returns the object. */
+/**
+ * Waits until the operator has judged the object's current generation (status.observedGeneration
+ * equals it: before that kstatus reads the generation gap or, without status, Current) and
+ * kstatus reads `want`; returns the object.
+ */
 async function waitKStatus(get: () => Promise<ObjectLike>, want: KStatus, what: string): Promise<ObjectLike> {
   let last = "";
   return eventually(async () => {
     const o = await get();
+    if (o.status?.observedGeneration === undefined || o.status.observedGeneration !== o.metadata?.generation) return undefined;
     const r = computeKStatus(o);
     last = `${r.status}: ${r.message}`;
     return r.status === want ? o : undefined;
@@ -126,11 +131,11 @@ describe("kstatus reads certwright's status", () => {
     await profile("unreachable", { authority: { type: "acme", acme: { server: "https://127.0.0.1:1/directory", accountKeySecretRef: { name: "acme-account" } } } });
     const o = await waitKStatus(raProfile("unreachable"), "InProgress", "the unreachable profile");
     await eventually(async () => {
-      const p = (await raProfile("unreachable")()) as ObjectLike;
+      const p = (await raProfile("unreachable")());
       return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "False" ? p : undefined;
     }, 30_000, "Ready=False on the unreachable profile");
     expect(o.status?.conditions?.find((c) => c.type === "Ready")?.status).not.toBe("True");
-    expect(observedEverywhere((await raProfile("unreachable")()) as ObjectLike)).toEqual([]);
+    expect(observedEverywhere((await raProfile("unreachable")()))).toEqual([]);
   });
 
   it("a disabled profile is Failed (only a change helps); a working one is Current", async () => {
