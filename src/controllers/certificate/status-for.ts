@@ -9,13 +9,13 @@
 //   ExpiryNotice True inside the expiry notice window of the held certificate.
 // Every condition and status.observedGeneration carry the generation this reconcile acted on.
 import type { CertificateStatus } from "../../api/certificate.ts";
-import { getCondition, isConditionTrue, setCondition, type Condition, type ConditionInput } from "../../api/conditions.ts";
+import { ConditionTypes, getCondition, isConditionTrue, setCondition, type Condition, type ConditionInput } from "../../api/conditions.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import type { CertificateInfo } from "../../pki/inspect.ts";
 import { markExpired, markRevoked } from "./revocation.ts";
 import { failedStatus, issuedStatus, observedStatus, readyMessage } from "./status.ts";
 
-export const CONDITION = { Ready: "Ready", Reconciling: "Reconciling", Stalled: "Stalled", Issuing: "Issuing", ExpiryNotice: "ExpiryNotice" } as const;
+export const CONDITION = { ...ConditionTypes, ExpiryNotice: "ExpiryNotice" } as const;
 
 type Info = Pick<CertificateInfo, "serialNumber" | "notBefore" | "notAfter" | "fingerprintSHA256">;
 
