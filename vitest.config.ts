@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "tools/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "tools/**/*.test.ts", "test/harness/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

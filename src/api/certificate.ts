@@ -229,8 +229,6 @@ export const certificateStatusSchema = z.object({
   lastFailureTime: rfc3339.optional().describe("When the last issuance attempt failed."),
   nextRetryTime: rfc3339.optional().describe("When the next attempt after a failure is due (exponential back-off)."),
   lastRenewalRequestId: z.string().max(128).optional().describe("The last spec.renewalRequest.id acted on."),
-  revokedAt: rfc3339.optional().describe("When the current certificate was revoked."),
-  revocationReason: revocationReasonSchema.optional().describe("RFC 5280 reason the current certificate was revoked with."),
   history: z
     .array(historyEntrySchema)
     .max(MAX_HISTORY)

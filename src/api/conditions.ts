@@ -6,7 +6,8 @@ const TYPE_PATTERN =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/;
 const REASON_PATTERN = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 
-export const ConditionTypes = { Ready: "Ready", Issuing: "Issuing" } as const;
+/** Ready, plus kstatus's Reconciling (work pending) and Stalled (only a change helps). */
+export const ConditionTypes = { Ready: "Ready", Reconciling: "Reconciling", Stalled: "Stalled", Issuing: "Issuing" } as const;
 
 export const conditionStatusSchema = z.enum(["True", "False", "Unknown"]);
 export type ConditionStatus = z.infer<typeof conditionStatusSchema>;

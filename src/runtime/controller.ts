@@ -26,7 +26,9 @@ export interface ReconcileContext {
   log: Logger;
   /**
    * Aborted when the controller must stop at once (lost leadership): make no more writes.
-   * Pass it to every KubeClient call (client.withSignal(signal)) and every connector call.
+   * The Certificate and profile reconcilers pass it to their KubeClient calls
+   * (client.withSignal(signal)) and connector calls. The profile's CRL publishing does not take
+   * it: its writes are fenced by the transport like every API write (see assertLeader).
    */
   signal: AbortSignal;
   /**

@@ -7,7 +7,7 @@ import { SECRETS } from "../../src/kube/resources.ts";
 import { buildCsr } from "../../src/pki/csr.ts";
 import { generatePrivateKey } from "../../src/pki/keys.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
-import { freshNamespace, testClient } from "../harness/cluster.ts";
+import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
 import { getCert, startOperator, waitNotReady, waitReady, type RunningOperator } from "../harness/operator.ts";
 
 const client = testClient();
@@ -140,10 +140,8 @@ describe("refusals", () => {
 });
 
 async function eventuallyAttempts(n: number) {
-  for (let i = 0; i < 200; i++) {
+  return eventually(async () => {
     const s = (await getCert(client, ns, "no-ca-cert")).status!;
-    if (s.failedIssuanceAttempts === n) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`failedIssuanceAttempts never reached ${n}`);
+    return s.failedIssuanceAttempts === n ? s : undefined;
+  }, 30_000, `failedIssuanceAttempts ${n}`);
 }

@@ -44,4 +44,16 @@ describe("existingFrom", () => {
       { numRuns: 300 },
     );
   });
+
+  it("never throws on a readable leaf with a garbage CA or key either", async () => {
+    const junk = fc.string({ maxLength: 200 });
+    await fc.assert(
+      fc.asyncProperty(junk, junk, async (caPem, key) => {
+        const e = await existingFrom({ "tls.crt": LEAF, "tls.key": key }, { ...ctx, caPem });
+        expect(e?.certificate?.serialNumber).toBeDefined();
+        expect(e?.keyMatchesCertificate).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

@@ -1,28 +1,8 @@
-// Builds Certificate status values. Pure; the reconciler writes the result only when it differs.
+// Status field values (facts of a certificate, history, back-off) for statusFor(). Pure.
 import type { CertificateStatus, HistoryEntry } from "../../api/certificate.ts";
 import { MAX_HISTORY } from "../../api/certificate.ts";
-import { setCondition, toRFC3339 } from "../../api/conditions.ts";
+import { toRFC3339 } from "../../api/conditions.ts";
 import type { CertificateInfo } from "../../pki/inspect.ts";
-
-export interface ReadyInput {
-  ready: boolean;
-  reason: string;
-  message: string;
-  generation: number;
-  now: Date;
-}
-
-export function readyCondition(status: CertificateStatus, { ready, reason, message, generation, now }: ReadyInput): CertificateStatus {
-  return {
-    ...status,
-    observedGeneration: generation,
-    conditions: setCondition(
-      status.conditions,
-      { type: "Ready", status: ready ? "True" : "False", reason, message, observedGeneration: generation },
-      now,
-    ),
-  };
-}
 
 /** The Ready message of a held certificate: the same words whether just issued or found at a restart. */
 export function readyMessage(info: Pick<CertificateInfo, "serialNumber" | "notAfter">): string {
@@ -55,8 +35,6 @@ export function issuedStatus(
     lastFailureTime: undefined,
     nextRetryTime: undefined,
     lastRenewalRequestId: extra.renewalRequestId ?? status.lastRenewalRequestId,
-    revokedAt: undefined,
-    revocationReason: undefined,
     history: history.slice(0, MAX_HISTORY),
   };
 }

@@ -116,7 +116,6 @@ export class JwksPublisher implements Reconciler {
 
   private async inputs(cert: CertificateObject): Promise<JwksInputs> {
     const revoked = new Set((cert.status?.history ?? []).filter((h) => h.state === "revoked").map((h) => safeSerial(h.serialNumber)));
-    if (cert.status?.revokedAt && cert.status.serialNumber) revoked.add(safeSerial(cert.status.serialNumber));
     return { live: await this.live(cert), revoked, now: this.o.clock.now(), overlapMs: this.overlapMs };
   }
 

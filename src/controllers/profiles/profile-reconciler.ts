@@ -2,7 +2,6 @@
 // on first use), publishes Ready, the CA certificate and its validity, the connector's
 // capabilities, warns when the CA nears its end, and nudges the Certificates that use the profile.
 import type { RAProfileStatus } from "../../api/ra-profile.ts";
-import { setCondition } from "../../api/conditions.ts";
 import { API_VERSION, InvalidResourceError, parseClusterRAProfile, parseRAProfile } from "../../api/resources.ts";
 import { CAReason, CaValidityError, caNoticeWindowMs, type CaValidity } from "../../connectors/ca-validity.ts";
 import { ConnectorError, type Connector } from "../../connectors/connector.ts";
@@ -19,6 +18,7 @@ import { splitKey } from "../../runtime/keys.ts";
 import type { ConnectorRegistry } from "../connector-registry.ts";
 import { mergePatchOf, sameStatus } from "../certificate/status.ts";
 import { CA_RECHECK_INTERVAL_MS, caStatus, caValidityOfPem, type CaStatus } from "./ca-status.ts";
+import { profileConditions } from "./profile-status.ts";
 
 export interface ProfileReconcilerDeps {
   kind: "RAProfile" | "ClusterRAProfile";
@@ -67,12 +67,13 @@ export class ProfileReconciler implements Reconciler {
       this.d.metrics?.forgetCa(this.d.kind, namespace ?? "", name);
       return {};
     }
-    const before = (raw as { status?: RAProfileStatus }).status ?? {};
-    const { status, retry, refreshInMs, ca } = await this.evaluate(raw, before);
+    const kube = this.d.client.withSignal(rc.signal);
+    const before = await this.firstStatus(raw, kube);
+    const { status, retry, refreshInMs, ca } = await this.evaluate(raw, before, rc.signal);
     const ready = status.conditions?.find((c) => c.type === "Ready");
     if (ready?.status === "False") rc.log.warn({ reason: ready.reason, err: ready.message }, "RA profile not ready");
     if (!sameStatus(before, status)) {
-      await this.d.client.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
+      await kube.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(before, status));
       this.d.onProfileChanged(this.d.kind, raw.metadata.namespace, raw.metadata.name ?? "");
     }
     if (ca) this.reportCa(raw, ca);
@@ -82,8 +83,21 @@ export class ProfileReconciler implements Reconciler {
     return refreshInMs === undefined ? {} : { requeueAfterMs: Math.max(1000, refreshInMs) };
   }
 
+  /**
+   * A profile seen for the first time shows Reconciling=True before its authority is asked (that
+   * may take a while), so no reader takes a profile without status for a ready one.
+   */
+  private async firstStatus(raw: KubeObject, kube: KubeClient): Promise<RAProfileStatus> {
+    const stored = (raw as { status?: RAProfileStatus }).status ?? {};
+    if (stored.conditions?.length) return stored;
+    const generation = raw.metadata.generation ?? 0;
+    const status = { ...stored, observedGeneration: generation, conditions: profileConditions(undefined, { kind: "probing" }, generation, this.d.clock.now()) };
+    await kube.patchStatus(this.d.resource, raw.metadata.namespace, raw.metadata.name ?? "", mergePatchOf(stored, status));
+    return status;
+  }
+
   /** Prepares the profile's connector and describes the outcome as status. */
-  private async evaluate(raw: KubeObject, before: RAProfileStatus): Promise<Evaluation> {
+  private async evaluate(raw: KubeObject, before: RAProfileStatus, signal: AbortSignal): Promise<Evaluation> {
     const look: Look = {
       generation: raw.metadata.generation ?? 0,
       now: this.d.clock.now(),
@@ -93,13 +107,13 @@ export class ProfileReconciler implements Reconciler {
       noticeMs: caNoticeWindowMs(undefined),
     };
     try {
-      return await this.evaluateReady(raw, before, look);
+      return await this.evaluateReady(raw, before, look, signal);
     } catch (e) {
       return this.evaluateFailure(e, before, look);
     }
   }
 
-  private async evaluateReady(raw: KubeObject, before: RAProfileStatus, look: Look): Promise<Evaluation> {
+  private async evaluateReady(raw: KubeObject, before: RAProfileStatus, look: Look, signal: AbortSignal): Promise<Evaluation> {
     const obj = this.d.kind === "RAProfile" ? parseRAProfile(raw) : parseClusterRAProfile(raw);
     look.noticeMs = caNoticeWindowMs(obj.spec.defaults);
     const connector = this.d.connectors.get({
@@ -110,8 +124,8 @@ export class ProfileReconciler implements Reconciler {
       generation: look.generation,
       spec: obj.spec,
     });
-    const { caPem } = await connector.prepare({ fresh: true });
-    await connector.probe();
+    const { caPem } = await connector.prepare({ fresh: true, signal });
+    await connector.probe({ signal });
     const crl = connector.capabilities.has("crl") ? await this.publishCrl(raw, connector) : undefined;
     const enabled = obj.spec.enabled;
     const ca = this.caView(before, caValidityOfPem(caPem), look);
@@ -124,7 +138,7 @@ export class ProfileReconciler implements Reconciler {
       caCertificate: caPem,
       capabilities: [...connector.capabilities],
       crlNumber: crl?.crlNumber ?? before.crlNumber,
-      conditions: this.ready(ca?.view.conditions ?? before.conditions, enabled, enabled ? "Ready" : "Disabled", message, look.generation),
+      conditions: profileConditions(ca?.view.conditions ?? before.conditions, { kind: enabled ? "ready" : "disabled", message }, look.generation, look.now),
     };
     return { status, retry: false, refreshInMs: earliest(crl?.refreshInMs, ca?.view.nextLookMs, look.recheckMs), ca };
   }
@@ -134,7 +148,7 @@ export class ProfileReconciler implements Reconciler {
     const retry = e instanceof ConnectorError ? e.retryable : !(e instanceof InvalidResourceError);
     // An expired or not yet valid CA still shows its dates, and flips at notBefore by itself.
     const ca = this.caView(before, e instanceof CaValidityError ? e.validity : undefined, look);
-    const conditions = this.ready(ca?.view.conditions ?? before.conditions, false, reason, (e as Error).message, look.generation);
+    const conditions = profileConditions(ca?.view.conditions ?? before.conditions, { kind: "failing", reason, message: (e as Error).message, retry }, look.generation, look.now);
     const status = { ...before, ...ca?.view.fields, observedGeneration: look.generation, conditions };
     return { status, retry, refreshInMs: earliest(ca?.view.nextLookMs, look.recheckMs), ca };
   }
@@ -165,10 +179,6 @@ export class ProfileReconciler implements Reconciler {
     const namespace = this.secretNamespace(raw);
     const path = this.d.kind === "RAProfile" ? `/crl/${namespace}/${name}.crl` : `/crl/${name}.crl`;
     return this.d.crls.ensureFresh({ namespace, configMapName: `${name}-crl`, path }, connector, this.d.clock.now());
-  }
-
-  private ready(conditions: RAProfileStatus["conditions"], ok: boolean, reason: string, message: string, generation: number) {
-    return setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason, message, observedGeneration: generation }, this.d.clock.now());
   }
 }
 
