@@ -8,6 +8,8 @@ const configSchema = z.object({
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   metricsPort: z.coerce.number().int().min(0).max(65535).default(9402),
   metricsHost: z.string().default("0.0.0.0"),
+  // The ACME http-01 solver's own listener (0 = off); 8089 like cert-manager's solver.
+  acmeHttp01Port: z.coerce.number().int().min(0).max(65535).default(8089),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   leaderElect: z.stringbool().default(true),
   leaderElectionNamespace: z.string().min(1).default("certwright"),
@@ -22,6 +24,7 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string }> = {
   "log-level": { key: "logLevel", env: "LOG_LEVEL" },
   "metrics-port": { key: "metricsPort", env: "METRICS_PORT" },
   "metrics-host": { key: "metricsHost", env: "METRICS_HOST" },
+  "acme-http01-port": { key: "acmeHttp01Port", env: "ACME_HTTP01_PORT" },
   workers: { key: "workers", env: "WORKERS" },
   "leader-elect": { key: "leaderElect", env: "LEADER_ELECT" },
   "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE" },

@@ -9,6 +9,7 @@ import { createLogger } from "./observability/logger.ts";
 import { monitorEventLoop } from "./observability/event-loop.ts";
 import { startHealthServer } from "./observability/http-server.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { Http01Responder } from "./connectors/acme/http01-responder.ts";
 import { createOperator } from "./operator.ts";
 import { systemClock } from "./runtime/clock.ts";
 import { LeaderElector } from "./runtime/leader-election.ts";
@@ -30,7 +31,11 @@ async function main(): Promise<void> {
         log,
       })
     : undefined;
+  // Answers ACME http-01 challenges on a port of its own (never the metrics port).
+  const http01 = new Http01Responder();
+  const solver = config.acmeHttp01Port ? await http01.listen(config.acmeHttp01Port, config.metricsHost) : undefined;
   const operator = createOperator({
+    connectorDeps: { acmeHttp01: http01 },
     client,
     clock: systemClock,
     log,
@@ -52,12 +57,13 @@ async function main(): Promise<void> {
     log,
     routes: { "/crl/*": operator.crls.route() },
   });
-  log.info({ port: health.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
+  log.info({ port: health.port, acmeHttp01Port: solver?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
     void operator
       .stop()
       .then(() => health.close())
+      .then(() => solver?.close())
       .then(() => {
         loop.stop();
         return client.rest.close();

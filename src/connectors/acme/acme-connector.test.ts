@@ -101,7 +101,7 @@ if (!pebbleAvailable) {
     it("hands each http-01 token's key authorization (token.thumbprint) to the presenter before answering", async () => {
       const store = storeWithCa();
       const presented: { identifier: { value: string }; token: string; keyAuthorization: string }[] = [];
-      const c = connector(store, { presentHttp01: (p) => Promise.resolve(void presented.push(p)) });
+      const c = connector(store, { solvers: [{ type: "http-01", present: (p) => Promise.resolve(void presented.push(p)), cleanup: () => Promise.resolve() }] });
       await c.issue(await request({ dnsNames: ["present.example.com"] }));
       const thumbprint = jwkThumbprint(publicJwk(createPrivateKey(store.secrets.get(ACCOUNT.name)![ACCOUNT.key]!)));
       expect(presented).toHaveLength(1);
