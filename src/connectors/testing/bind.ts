@@ -1,6 +1,7 @@
 // Starts Debian's BIND (named) on loopback for dns-01 tests: a free port, one primary zone whose
 // names all resolve to 127.0.0.1 (so pebble's VA reaches loopback solvers for http-01 as well),
-// and a TSIG key (HMAC-SHA256) allowed to update TXT records anywhere in the zone.
+// but unreachable.<zone> (127.0.0.2, where no solver listens), and a TSIG key (HMAC-SHA256)
+// allowed to update TXT records anywhere in the zone.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -53,6 +54,7 @@ zone "${zone}" {
 @ IN A 127.0.0.1
 ns IN A 127.0.0.1
 * IN A 127.0.0.1
+unreachable IN A 127.0.0.2
 `;
   await writeFile(join(dir, "named.conf"), conf);
   await writeFile(join(dir, `${zone}.zone`), zoneFile);
