@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { parseConfig } from "./config.ts";
+import { ConfigMapSharedAnswers, kubeHttp01Routes } from "./kube/acme-http01.ts";
 import { connect } from "./kube/kubeconfig.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
@@ -32,10 +33,11 @@ async function main(): Promise<void> {
       })
     : undefined;
   // Answers ACME http-01 challenges on a port of its own (never the metrics port).
-  const http01 = new Http01Responder();
+  // Followers answer too: the leader publishes pending answers in a ConfigMap they read.
+  const http01 = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, config.leaderElectionNamespace) });
   const solver = config.acmeHttp01Port ? await http01.listen(config.acmeHttp01Port, config.metricsHost) : undefined;
   const operator = createOperator({
-    connectorDeps: { acmeHttp01: http01 },
+    connectorDeps: { acmeHttp01: http01, acmeHttp01Routes: kubeHttp01Routes(client, config.leaderElectionNamespace) },
     client,
     clock: systemClock,
     log,

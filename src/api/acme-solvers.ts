@@ -20,7 +20,7 @@ const zoneName = z
 
 const serviceRef = z
   .object({
-    name: objectName.describe("The Service that selects the operator's Pods on the solver port (the chart creates <release>-acme-solver)."),
+    name: objectName.describe("Service in the operator's namespace that selects the operator's Pods on the solver port (the chart creates <release>-acme-solver)."),
     port: z.number().int().min(1).max(65535).default(8089).describe("Port of that Service (the chart's acmeSolver.service.port, default 8089)."),
   })
   .describe("Where the per-challenge route sends traffic.");
@@ -35,7 +35,7 @@ export const http01SolverSchema = withRules(
       })
       .optional()
       .describe(
-        "Create an Ingress per challenge (host = the name being validated, path /.well-known/acme-challenge/<token>) in the profile's namespace, deleted when the challenge is over.",
+        "Create an Ingress per challenge (host = the name being validated, path /.well-known/acme-challenge/<token>) in the operator's namespace, next to the solver Service, deleted when the challenge is over.",
       ),
     gatewayHTTPRoute: z
       .object({
@@ -53,7 +53,7 @@ export const http01SolverSchema = withRules(
         service: serviceRef,
       })
       .optional()
-      .describe("Create a Gateway API HTTPRoute per challenge in the profile's namespace, deleted when the challenge is over."),
+      .describe("Create a Gateway API HTTPRoute (gateway.networking.k8s.io/v1) per challenge in the operator's namespace, next to the solver Service, deleted when the challenge is over."),
   }),
   [
     {

@@ -4,7 +4,8 @@
 import type { Authority } from "../api/ra-profile.ts";
 import type { Connector, SecretStore } from "./connector.ts";
 import { AcmeConnector } from "./acme/acme-connector.ts";
-import type { Http01Responder } from "./acme/http01-responder.ts";
+import type { Http01Responder, Http01Route } from "./acme/http01-responder.ts";
+import type { Http01Solver } from "../api/acme-solvers.ts";
 import { HttpConnector } from "./http/http-connector.ts";
 import { LocalConnector } from "./local/local-connector.ts";
 import { ManualConnector } from "./manual/manual-connector.ts";
@@ -15,6 +16,8 @@ export interface ConnectorDeps {
   http?: HttpClientFactory;
   /** The operator's http-01 listener, for acme profiles with solvers.http01. */
   acmeHttp01?: Http01Responder;
+  /** Builds the per-challenge Ingress/HTTPRoute a profile's solvers.http01 asks for. */
+  acmeHttp01Routes?: (solver: Http01Solver) => Http01Route | undefined;
 }
 
 export function createConnector(authority: Authority, store: SecretStore, now: () => Date, deps: ConnectorDeps = {}): Connector {
@@ -23,7 +26,7 @@ export function createConnector(authority: Authority, store: SecretStore, now: (
     case "local":
       return new LocalConnector(authority.local, store, now);
     case "acme":
-      return new AcmeConnector(authority.acme, store, now, { http, http01: deps.acmeHttp01 });
+      return new AcmeConnector(authority.acme, store, now, { http, http01: deps.acmeHttp01, http01Route: deps.acmeHttp01Routes });
     case "manual":
       return new ManualConnector(authority.manual);
     case "http":

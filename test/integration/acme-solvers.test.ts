@@ -1,16 +1,19 @@
 // ACME with real validation, end to end through the operator: Debian's pebble validates every
 // challenge for real, resolving names through a real BIND on loopback. http-01 is answered by
 // the operator's own solver listener, dns-01 by TSIG-signed RFC 2136 updates to that BIND, and
-// a second pebble requires external account binding. A challenge the CA cannot validate shows
+// a second pebble requires external account binding. pebble's VA reaches a *follower's*
+// listener, which answers from the ConfigMap the leader publishes pending answers in. A challenge the CA cannot validate shows
 // as Ready=False with the CA's problem type and detail, backed off rather than retried at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Http01Solver } from "../../src/api/acme-solvers.ts";
 import { Http01Responder } from "../../src/connectors/acme/http01-responder.ts";
+import { ConfigMapSharedAnswers, INGRESSES, kubeHttp01Routes } from "../../src/kube/acme-http01.ts";
 import { Rfc2136Client } from "../../src/connectors/acme/dns/rfc2136.ts";
 import { bindAvailable, startBind, type Bind } from "../../src/connectors/testing/bind.ts";
 import { pebbleAvailable, startPebble, type Pebble } from "../../src/connectors/testing/pebble.ts";
 import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
-import { SECRETS } from "../../src/kube/resources.ts";
+import { CONFIG_MAPS, SECRETS } from "../../src/kube/resources.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
 import { inspectCertificate, splitPemBundle } from "../../src/pki/inspect.ts";
 import { openssl, withFiles } from "../../src/pki/testing/openssl.ts";
@@ -26,6 +29,8 @@ let pebble: Pebble;
 let eabPebble: Pebble;
 let op: RunningOperator;
 let responder: Http01Responder;
+let follower: Http01Responder;
+const ingressesSeen: KubeObject[] = [];
 let listener: Awaited<ReturnType<Http01Responder["listen"]>>;
 
 function acmeProfile(name: string, server: string, extra: Record<string, unknown>): KubeObject {
@@ -68,12 +73,27 @@ async function expectVerified(p: Pebble, name: string, dnsNames: string[]): Prom
 describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validation (pebble + BIND)", () => {
   beforeAll(async () => {
     bind = await startBind("example.test");
-    responder = new Http01Responder();
-    listener = await responder.listen(0, "127.0.0.1");
+    ns = await freshNamespace(client, "acme-solvers");
+    // The leader (the operator under test) answers in memory and in the ConfigMap; pebble asks
+    // the follower, which only has the ConfigMap: as behind a Service that selects both.
+    responder = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, ns) });
+    follower = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, ns) });
+    listener = await follower.listen(0, "127.0.0.1");
     pebble = await startPebble({ dnsServer: bind.address, httpPort: listener.port });
     eabPebble = await startPebble({ dnsServer: bind.address, httpPort: listener.port, eab: { [EAB_KID]: EAB_KEY } });
-    ns = await freshNamespace(client, "acme-solvers");
-    op = await startOperator({ namespace: ns, connectorDeps: { acmeHttp01: responder } });
+    // Routes made per challenge, read back from the API server while the challenge is pending.
+    const routes = kubeHttp01Routes(client, ns);
+    const acmeHttp01Routes = (solver: Http01Solver) => {
+      const route = routes(solver);
+      return route && {
+        expose: async (c: Parameters<typeof route.expose>[0]) => {
+          await route.expose(c);
+          ingressesSeen.push(...(await client.list<KubeObject>(INGRESSES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" })).items);
+        },
+        withdraw: route.withdraw,
+      };
+    };
+    op = await startOperator({ namespace: ns, connectorDeps: { acmeHttp01: responder, acmeHttp01Routes } });
     const secret = (name: string, data: Record<string, string>) =>
       client.create<SecretObject>(SECRETS, { metadata: { name, namespace: ns }, data: encodeSecretData(data) });
     await secret("acme-ca", { "ca.crt": pebble.tlsCaPem + eabPebble.tlsCaPem });
@@ -83,6 +103,8 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
       rfc2136: { nameserver: bind.address, zone: "example.test", tsigKeyName: bind.keyName, tsigSecretSecretRef: { name: "tsig", key: "secret" }, propagationTimeoutSeconds: 30 },
     };
     await client.create<KubeObject>(RA_PROFILES, acmeProfile("http01", pebble.directoryUrl, { solvers: { http01: {} } }));
+    const ingress = { className: "public", service: { name: "certwright-acme-solver", port: 8089 }, annotations: { "example.com/tls": "off" } };
+    await client.create<KubeObject>(RA_PROFILES, acmeProfile("http01-ingress", pebble.directoryUrl, { solvers: { http01: { ingress } } }));
     await client.create<KubeObject>(RA_PROFILES, acmeProfile("dns01", pebble.directoryUrl, { solvers: { dns01 } }));
     await client.create<KubeObject>(
       RA_PROFILES,
@@ -99,10 +121,30 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
     await bind?.stop();
   });
 
-  it("http-01: pebble fetches the answer from the operator's solver listener; the chain verifies to pebble's root", async () => {
+  it("http-01: pebble fetches the answer from a follower's solver listener (the leader's ConfigMap); the chain verifies to pebble's root", async () => {
     await client.create<KubeObject>(CERTIFICATES, certificate("web", "http01", ["web.example.test", "www.example.test"]));
     await expectVerified(pebble, "web", ["web.example.test", "www.example.test"]);
     expect(responder.pending).toBe(0); // answers served only while the challenge was pending
+    expect(await follower.answer("/.well-known/acme-challenge/none-of-these-tokens")).toBeUndefined();
+    const shared = await client.get<KubeObject & { data?: Record<string, string> }>(CONFIG_MAPS, ns, "certwright-acme-http01");
+    expect(shared.data ?? {}).toEqual({}); // every answer withdrawn once its challenge was decided
+  });
+
+  it("http-01 with an Ingress per challenge: created for the name and token while pending, deleted after", async () => {
+    await client.create<KubeObject>(CERTIFICATES, certificate("routed", "http01-ingress", ["routed.example.test"]));
+    await expectVerified(pebble, "routed", ["routed.example.test"]);
+    expect(ingressesSeen).toHaveLength(1);
+    const seen = ingressesSeen[0] as KubeObject & { spec: { ingressClassName: string; rules: { host: string; http: { paths: { path: string; pathType: string; backend: unknown }[] } }[] } };
+    expect(seen.metadata.annotations).toEqual({ "example.com/tls": "off" });
+    expect(seen.spec.ingressClassName).toBe("public");
+    expect(seen.spec.rules[0]!.host).toBe("routed.example.test");
+    expect(seen.spec.rules[0]!.http.paths[0]).toMatchObject({
+      path: expect.stringMatching(/^\/\.well-known\/acme-challenge\/[A-Za-z0-9_-]{16,}$/) as unknown,
+      pathType: "Exact",
+      backend: { service: { name: "certwright-acme-solver", port: { number: 8089 } } },
+    });
+    const left = await client.list<KubeObject>(INGRESSES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" });
+    expect(left.items).toEqual([]);
   });
 
   it("dns-01: TXT records made by TSIG-signed updates to BIND, a wildcard among them, removed afterwards", async () => {

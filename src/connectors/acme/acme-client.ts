@@ -133,15 +133,7 @@ export class AcmeClient {
     if (authz.status === "valid") return; // reused from an earlier order
     const name = authz.identifier.value;
     if (authz.status === "pending") {
-      const offered = authz.challenges.map((c) => c.type);
-      const solvers = this.opts.solvers;
-      const solver = solvers.length ? pickSolver(authz.identifier, offered, solvers) : undefined;
-      const type = solver?.type ?? "http-01";
-      const challenge = authz.challenges.find((c) => c.type === type);
-      if (!challenge || (solvers.length && !solver)) {
-        const have = solvers.length ? solvers.map((s) => s.type).join(", ") : "http-01";
-        throw new ConnectorError("NoSupportedChallenge", `the ACME server offers ${offered.join(", ") || "no challenge"} for ${name}; the profile answers ${have}`, false);
-      }
+      const { challenge, solver } = this.chooseChallenge(authz);
       const keyAuthorization = `${challenge.token}.${jwkThumbprint(publicJwk(this.opts.accountKey))}`;
       const answer = { identifier: authz.identifier, token: challenge.token, keyAuthorization, signal };
       try {
@@ -159,6 +151,19 @@ export class AcmeClient {
       if (failed?.error) throw challengeError(failed.type, name, failed.error);
       throw new ConnectorError("AuthorizationFailed", `authorization of ${name} is ${authz.status}`, false);
     }
+  }
+
+  /** The challenge to answer and the solver for it (none: the server validates by itself). */
+  private chooseChallenge(authz: Authorization): { challenge: Challenge; solver: ChallengeSolver | undefined } {
+    const offered = authz.challenges.map((c) => c.type);
+    const solvers = this.opts.solvers;
+    const solver = solvers.length ? pickSolver(authz.identifier, offered, solvers) : undefined;
+    const challenge = authz.challenges.find((c) => c.type === (solver?.type ?? "http-01"));
+    if (!challenge || (solvers.length && !solver)) {
+      const have = solvers.length ? solvers.map((s) => s.type).join(", ") : "http-01";
+      throw new ConnectorError("NoSupportedChallenge", `the ACME server offers ${offered.join(", ") || "no challenge"} for ${authz.identifier.value}; the profile answers ${have}`, false);
+    }
+    return { challenge, solver };
   }
 
   /** Sends the CSR and waits until the certificate is ready; returns the finished order. */
