@@ -10,6 +10,8 @@ const configSchema = z.object({
   metricsHost: z.string().default("0.0.0.0"),
   // The ACME http-01 solver's own listener (0 = off); 8089 like cert-manager's solver.
   acmeHttp01Port: z.coerce.number().int().min(0).max(65535).default(8089),
+  // Where the solver's shared answers and per-challenge routes live (next to its Service); the Lease's namespace when unset.
+  acmeSolverNamespace: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   leaderElect: z.stringbool().default(true),
   leaderElectionNamespace: z.string().min(1).default("certwright"),
@@ -25,6 +27,7 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string }> = {
   "metrics-port": { key: "metricsPort", env: "METRICS_PORT" },
   "metrics-host": { key: "metricsHost", env: "METRICS_HOST" },
   "acme-http01-port": { key: "acmeHttp01Port", env: "ACME_HTTP01_PORT" },
+  "acme-solver-namespace": { key: "acmeSolverNamespace", env: "ACME_SOLVER_NAMESPACE" },
   workers: { key: "workers", env: "WORKERS" },
   "leader-elect": { key: "leaderElect", env: "LEADER_ELECT" },
   "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE" },

@@ -33,11 +33,12 @@ async function main(): Promise<void> {
       })
     : undefined;
   // Answers ACME http-01 challenges on a port of its own (never the metrics port).
+  const solverNamespace = config.acmeSolverNamespace ?? config.leaderElectionNamespace;
   // Followers answer too: the leader publishes pending answers in a ConfigMap they read.
-  const http01 = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, config.leaderElectionNamespace) });
+  const http01 = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, solverNamespace) });
   const solver = config.acmeHttp01Port ? await http01.listen(config.acmeHttp01Port, config.metricsHost) : undefined;
   const operator = createOperator({
-    connectorDeps: { acmeHttp01: http01, acmeHttp01Routes: kubeHttp01Routes(client, config.leaderElectionNamespace) },
+    connectorDeps: { acmeHttp01: http01, acmeHttp01Routes: kubeHttp01Routes(client, solverNamespace) },
     client,
     clock: systemClock,
     log,
