@@ -45,6 +45,8 @@ interface Challenge {
 
 interface Authorization {
   status: Status;
+  /** For a wildcard the identifier is the base name, flagged here (RFC 8555 §7.1.4). */
+  wildcard?: boolean;
   identifier: Identifier;
   challenges: Challenge[];
 }
@@ -131,7 +133,7 @@ export class AcmeClient {
   async authorize(authzUrl: string, signal?: Signal): Promise<void> {
     let authz = parse<Authorization>(await this.post(authzUrl, undefined, { signal }));
     if (authz.status === "valid") return; // reused from an earlier order
-    const name = authz.identifier.value;
+    const name = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
     if (authz.status === "pending") {
       const { challenge, solver } = this.chooseChallenge(authz);
       const keyAuthorization = `${challenge.token}.${jwkThumbprint(publicJwk(this.opts.accountKey))}`;
@@ -157,7 +159,8 @@ export class AcmeClient {
   private chooseChallenge(authz: Authorization): { challenge: Challenge; solver: ChallengeSolver | undefined } {
     const offered = authz.challenges.map((c) => c.type);
     const solvers = this.opts.solvers;
-    const solver = solvers.length ? pickSolver(authz.identifier, offered, solvers) : undefined;
+    const identifier = authz.wildcard ? { ...authz.identifier, value: `*.${authz.identifier.value}` } : authz.identifier;
+    const solver = solvers.length ? pickSolver(identifier, offered, solvers) : undefined;
     const challenge = authz.challenges.find((c) => c.type === (solver?.type ?? "http-01"));
     if (!challenge || (solvers.length && !solver)) {
       const have = solvers.length ? solvers.map((s) => s.type).join(", ") : "http-01";
