@@ -90,7 +90,7 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
           await route.expose(c);
           ingressesSeen.push(...(await client.list<KubeObject>(INGRESSES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" })).items);
         },
-        withdraw: route.withdraw,
+        withdraw: (c: Parameters<typeof route.withdraw>[0]) => route.withdraw(c),
       };
     };
     op = await startOperator({ namespace: ns, connectorDeps: { acmeHttp01: responder, acmeHttp01Routes } });

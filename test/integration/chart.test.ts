@@ -51,6 +51,7 @@ interface Container {
   securityContext?: unknown;
   livenessProbe: { httpGet: unknown };
   readinessProbe: { httpGet: unknown };
+  ports?: unknown[];
 }
 interface AlertRule {
   alert: string;
