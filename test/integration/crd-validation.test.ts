@@ -174,7 +174,24 @@ const namespaceSelectorCases: BadCase[] = [
   { name: "namespaceSelector label value not a string", kind: "ClusterRAProfile", spec: profile({ namespaceSelector: { matchLabels: { team: 5 } } }), path: "spec.namespaceSelector.matchLabels.team", server: "must be of type string", zod: "expected string, received number" },
 ];
 
+const acme = (acmeOver: Spec): Spec => profile({ authority: { type: "acme", acme: { server: "https://ca.example/dir", accountKeySecretRef: { name: "acct" }, ...acmeOver } } });
+const rfc2136 = { nameserver: "ns1.example.com:53", zone: "example.com", tsigKeyName: "k", tsigSecretSecretRef: { name: "tsig", key: "secret" } };
+const solverService = { name: "certwright-acme-solver" };
+const acmeSolverCases: BadCase[] = [
+  { name: "acme solvers with neither http01 nor dns01", kind: "RAProfile", spec: acme({ solvers: {} }), path: "spec.authority.acme.solvers", server: "set http01, dns01 or both" },
+  {
+    name: "acme http01 with an Ingress and an HTTPRoute",
+    kind: "RAProfile",
+    spec: acme({ solvers: { http01: { ingress: { service: solverService }, gatewayHTTPRoute: { parentRefs: [{ name: "gw" }], service: solverService } } } }),
+    path: "spec.authority.acme.solvers.http01",
+    server: "set at most one of ingress and gatewayHTTPRoute",
+  },
+  { name: "acme dns01 TSIG hmac-md5", kind: "RAProfile", spec: acme({ solvers: { dns01: { rfc2136: { ...rfc2136, tsigAlgorithm: "hmac-md5" } } } }), path: "spec.authority.acme.solvers.dns01.rfc2136.tsigAlgorithm", server: 'Unsupported value: "hmac-md5"', zod: 'expected "hmac-sha256"' },
+  { name: "acme EAB without keyID", kind: "RAProfile", spec: acme({ externalAccountBinding: { keySecretRef: { name: "eab", key: "k" } } }), path: "spec.authority.acme.externalAccountBinding.keyID", server: "Required value", zod: "expected string, received undefined" },
+];
+
 const badCases: BadCase[] = [
+  ...acmeSolverCases,
   ...certificateCases,
   ...nameCases,
   ...profileCases("RAProfile"),
@@ -210,6 +227,14 @@ const edgeCases: { name: string; kind: Kind; spec: Spec }[] = [
   { name: "wildcard dnsName, URI and email SANs", kind: "Certificate", spec: without(cert({ type: "client", dnsNames: ["*.example.com"], uris: ["spiffe://cluster.local/ns/a/sa/b"], emailAddresses: ["ops@example.com"] }), "subject") },
   { name: "Ed25519 without size, pkcs12 with password", kind: "Certificate", spec: cert({ privateKey: { algorithm: "Ed25519" }, keystores: { pkcs12: { create: true, passwordSecretRef: { name: "p", key: "password" } } } }) },
   { name: "profile with equal min and max duration and IPv6 CIDR", kind: "RAProfile", spec: profile({ defaults: { duration: "24h" }, policy: { minDuration: "24h", maxDuration: "24h", ipAddresses: ["fd00::/8", "0.0.0.0/0"] } }) },
+  {
+    name: "acme with both solvers (Gateway route) and EAB",
+    kind: "RAProfile",
+    spec: acme({
+      solvers: { http01: { gatewayHTTPRoute: { parentRefs: [{ name: "gw", namespace: "infra", sectionName: "http" }], service: { ...solverService, port: 8089 } } }, dns01: { rfc2136 } },
+      externalAccountBinding: { keyID: "kid", keySecretRef: { name: "eab", key: "hmac" } },
+    }),
+  },
   { name: "namespaceSelector Exists and DoesNotExist without values", kind: "ClusterRAProfile", spec: profile({ namespaceSelector: { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "DoesNotExist" }] } }) },
 ];
 
