@@ -8,10 +8,11 @@ const rfc2136 = { nameserver: "ns1.example.com:53", zone: "example.com", tsigKey
 const service = { name: "certwright-acme-solver" };
 
 describe("acme solvers schema", () => {
-  it("fills the defaults: service port 8089, hmac-sha256, ttl 60, 120 s propagation", () => {
+  it("defaults the TSIG algorithm to hmac-sha256; integer defaults are left to the code", () => {
     const s = acmeSolversSchema.parse({ http01: { ingress: { service } }, dns01: { rfc2136 } });
-    expect(s.http01?.ingress?.service.port).toBe(8089);
-    expect(s.dns01?.rfc2136).toMatchObject({ tsigAlgorithm: "hmac-sha256", ttl: 60, propagationTimeoutSeconds: 120 });
+    expect(s.http01?.ingress?.service.port).toBeUndefined();
+    expect(s.dns01?.rfc2136.tsigAlgorithm).toBe("hmac-sha256");
+    expect(acmeSolversSchema.safeParse({ dns01: { rfc2136: { ...rfc2136, ttl: 1.5 } } }).success).toBe(false);
   });
 
   it("refuses an empty solvers block, both route kinds at once, other TSIG algorithms and bad nameservers", () => {

@@ -21,7 +21,7 @@ const zoneName = z
 const serviceRef = z
   .object({
     name: objectName.describe("Service in the operator's namespace that selects the operator's Pods on the solver port (the chart creates <release>-acme-solver)."),
-    port: z.number().int().min(1).max(65535).default(8089).describe("Port of that Service (the chart's acmeSolver.service.port, default 8089)."),
+    port: z.int().min(1).max(65535).optional().describe("Port of that Service (the chart's acmeSolver.service.port); 8089 when unset."),
   })
   .describe("Where the per-challenge route sends traffic.");
 
@@ -75,14 +75,14 @@ export const dns01SolverSchema = z
         tsigKeyName: zoneName.describe("Name of the TSIG key, as configured on the server."),
         tsigAlgorithm: z.literal("hmac-sha256").default("hmac-sha256").describe("TSIG algorithm (RFC 8945); HMAC-SHA256 only."),
         tsigSecretSecretRef: secretKeySelector.describe("Secret key holding the TSIG secret, base64 as in BIND's key file."),
-        ttl: z.number().int().min(1).max(3600).default(60).describe("TTL of the TXT record created per challenge, in seconds."),
+        ttl: z.int().min(1).max(3600).optional().describe("TTL of the TXT record created per challenge, in seconds; 60 when unset."),
         propagationTimeoutSeconds: z
           .number()
           .int()
           .min(1)
           .max(3600)
-          .default(120)
-          .describe("How long to wait for the authoritative server to answer the TXT record before the attempt fails (and retries)."),
+          .optional()
+          .describe("How long to wait, in seconds, for the authoritative server to answer the TXT record before the attempt fails (and retries); 120 when unset."),
       })
       .describe("RFC 2136 dynamic DNS updates signed with TSIG: BIND, Knot, PowerDNS, Windows DNS and most authoritative servers."),
   })
@@ -110,6 +110,11 @@ export const externalAccountBindingSchema = z
     keySecretRef: secretKeySelector.describe("Secret key holding the MAC key, base64url as the CA hands it out (HMAC-SHA256)."),
   })
   .describe("External account binding (RFC 8555 §7.3.4), needed by CAs that tie ACME accounts to an account of theirs.");
+
+// Integer defaults live here, not in the CRD (its defaults are strings and booleans only).
+export const SOLVER_SERVICE_PORT = 8089;
+export const DNS01_TTL_SECONDS = 60;
+export const DNS01_PROPAGATION_TIMEOUT_SECONDS = 120;
 
 export type AcmeSolvers = z.output<typeof acmeSolversSchema>;
 export type Http01Solver = z.output<typeof http01SolverSchema>;

@@ -4,7 +4,7 @@
 // per challenge in the operator's namespace (a route may only point at a Service of its own
 // namespace, and the solver Service lives there), deleted once the challenge is over.
 import { createHash } from "node:crypto";
-import type { Http01Solver } from "../api/acme-solvers.ts";
+import { SOLVER_SERVICE_PORT, type Http01Solver } from "../api/acme-solvers.ts";
 import type { Challenge } from "../connectors/acme/challenge-solver.ts";
 import type { Http01Route, SharedAnswers } from "../connectors/acme/http01-responder.ts";
 import type { KubeClient } from "./client.ts";
@@ -92,7 +92,7 @@ type RouteBody = (c: Challenge) => Omit<KubeObject, "metadata">;
 
 function ingressOf(i: NonNullable<Http01Solver["ingress"]>): RouteBody {
   return (c) => {
-    const path = { path: `/.well-known/acme-challenge/${c.token}`, pathType: "Exact", backend: { service: { name: i.service.name, port: { number: i.service.port } } } };
+    const path = { path: `/.well-known/acme-challenge/${c.token}`, pathType: "Exact", backend: { service: { name: i.service.name, port: { number: i.service.port ?? SOLVER_SERVICE_PORT } } } };
     const host = isIp(c.identifier.value) ? {} : { host: c.identifier.value };
     return {
       ...(i.annotations ? { metadata: { annotations: i.annotations } } : {}),
@@ -107,7 +107,7 @@ function httpRouteOf(r: NonNullable<Http01Solver["gatewayHTTPRoute"]>): RouteBod
       spec: {
         parentRefs: r.parentRefs,
         ...(isIp(c.identifier.value) ? {} : { hostnames: [c.identifier.value] }),
-        rules: [{ matches: [{ path: { type: "Exact", value: `/.well-known/acme-challenge/${c.token}` } }], backendRefs: [{ name: r.service.name, port: r.service.port }] }],
+        rules: [{ matches: [{ path: { type: "Exact", value: `/.well-known/acme-challenge/${c.token}` } }], backendRefs: [{ name: r.service.name, port: r.service.port ?? SOLVER_SERVICE_PORT }] }],
       },
     }) as Omit<KubeObject, "metadata">;
 }

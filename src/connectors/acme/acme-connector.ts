@@ -18,7 +18,7 @@ import {
   type SecretStore,
 } from "../connector.ts";
 import { loadOrCreateAccountKey, readCaBundle, type SecretKeyRef } from "./account-key.ts";
-import type { AcmeSolvers, ExternalAccountBinding, Http01Solver } from "../../api/acme-solvers.ts";
+import { DNS01_PROPAGATION_TIMEOUT_SECONDS, DNS01_TTL_SECONDS, type AcmeSolvers, type ExternalAccountBinding, type Http01Solver } from "../../api/acme-solvers.ts";
 import { AcmeClient, type Identifier } from "./acme-client.ts";
 import type { ChallengeSolver } from "./challenge-solver.ts";
 import { Dns01Solver } from "./dns/dns01-solver.ts";
@@ -166,7 +166,7 @@ export class AcmeConnector implements Connector {
         throw new ConnectorError("TSIGSecretInvalid", `Secret ${r.tsigSecretSecretRef.name}/${r.tsigSecretSecretRef.key} is not a base64 TSIG secret of at least 16 bytes`, false);
       }
       const client = new Rfc2136Client({ ...parseNameserver(r.nameserver), zone: r.zone, key: { name: r.tsigKeyName, secret: key }, now: this.now });
-      solvers.push(new Dns01Solver({ client, zone: r.zone, ttl: r.ttl, propagationTimeoutMs: r.propagationTimeoutSeconds * 1000, sleep: this.sleep }));
+      solvers.push(new Dns01Solver({ client, zone: r.zone, ttl: r.ttl ?? DNS01_TTL_SECONDS, propagationTimeoutMs: (r.propagationTimeoutSeconds ?? DNS01_PROPAGATION_TIMEOUT_SECONDS) * 1000, sleep: this.sleep }));
     }
     return solvers;
   }
