@@ -38,7 +38,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const raw: Record<string, string> = {};
   for (const [, f] of Object.entries(FLAGS)) if (env[f.env]) raw[f.key] = env[f.env]!;
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
     const flag = m ? FLAGS[m[1]!] : undefined;
     if (!m || !flag) throw new Error(`unknown argument ${argv[i]}; flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(" ")}`);
     raw[flag.key] = m[2] ?? argv[++i] ?? "";
