@@ -14,6 +14,10 @@ const configSchema = z.object({
   publicListener: z.stringbool().default(true),
   /** How long a superseded public key stays in a JWK Set after a rekey: h/m/s, e.g. "24h" or "90m". */
   jwksOverlap: durationString.default("24h").transform(parseDuration),
+  // The ACME http-01 solver's own listener (0 = off); 8089 like cert-manager's solver.
+  acmeHttp01Port: z.coerce.number().int().min(0).max(65535).default(8089),
+  // Where the solver's shared answers and per-challenge routes live (next to its Service); the Lease's namespace when unset.
+  acmeSolverNamespace: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   leaderElect: z.stringbool().default(true),
   leaderElectionNamespace: z.string().min(1).default("certwright"),
@@ -32,6 +36,8 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string; help: stri
   "public-host": { key: "publicHost", env: "PUBLIC_HOST", help: "address the public listener binds (default 0.0.0.0)" },
   "public-listener": { key: "publicListener", env: "PUBLIC_LISTENER", help: "serve the public listener at all (default true)" },
   "jwks-overlap": { key: "jwksOverlap", env: "JWKS_OVERLAP", help: "how long a superseded public key stays in the JWKS (default 24h)" },
+  "acme-http01-port": { key: "acmeHttp01Port", env: "ACME_HTTP01_PORT", help: "port of the ACME http-01 solver's own listener, 0 = off (default 8089)" },
+  "acme-solver-namespace": { key: "acmeSolverNamespace", env: "ACME_SOLVER_NAMESPACE", help: "where the solver's shared answers and per-challenge routes live (default: the Lease's namespace)" },
   workers: { key: "workers", env: "WORKERS", help: "concurrent Certificate reconciles, 1-64 (default 4)" },
   "leader-elect": { key: "leaderElect", env: "LEADER_ELECT", help: "hold a Lease before reconciling (default true)" },
   "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE", help: "where the Lease lives (default certwright)" },
@@ -63,7 +69,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const raw: Record<string, string> = {};
   for (const [, f] of Object.entries(FLAGS)) if (env[f.env]) raw[f.key] = env[f.env]!;
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
     const flag = m ? FLAGS[m[1]!] : undefined;
     if (!m || !flag) throw new Error(`unknown argument ${argv[i]}; flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(" ")}`);
     raw[flag.key] = m[2] ?? argv[++i] ?? "";

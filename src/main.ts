@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { configHelp, infoRequest, parseConfig } from "./config.ts";
+import { ConfigMapSharedAnswers, kubeHttp01Routes } from "./kube/acme-http01.ts";
 import { connect } from "./kube/kubeconfig.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
@@ -11,6 +12,7 @@ import { monitorEventLoop } from "./observability/event-loop.ts";
 import { startHealthServer } from "./observability/http-server.ts";
 import { startPublicServer } from "./observability/public-server.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { Http01Responder } from "./connectors/acme/http01-responder.ts";
 import { createOperator } from "./operator.ts";
 import { systemClock } from "./runtime/clock.ts";
 import { LeaderElector } from "./runtime/leader-election.ts";
@@ -39,7 +41,13 @@ async function main(): Promise<void> {
         log,
       })
     : undefined;
+  // Answers ACME http-01 challenges on a port of its own (never the metrics port).
+  const solverNamespace = config.acmeSolverNamespace ?? config.leaderElectionNamespace;
+  // Followers answer too: the leader publishes pending answers in a ConfigMap they read.
+  const http01 = new Http01Responder({ shared: new ConfigMapSharedAnswers(client, solverNamespace) });
+  const solver = config.acmeHttp01Port ? await http01.listen(config.acmeHttp01Port, config.metricsHost) : undefined;
   const operator = createOperator({
+    connectorDeps: { acmeHttp01: http01, acmeHttp01Routes: kubeHttp01Routes(client, solverNamespace) },
     client,
     clock: systemClock,
     log,
@@ -71,12 +79,12 @@ async function main(): Promise<void> {
         return undefined;
       })
     : undefined;
-  log.info({ version: build.version, commit: build.commit || undefined, node: build.nodeVersion, port: health.port, publicPort: publicServer?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
+  log.info({ version: build.version, commit: build.commit || undefined, node: build.nodeVersion, port: health.port, publicPort: publicServer?.port, acmeHttp01Port: solver?.port, namespace: config.namespace ?? "(all)", server }, "certwright starting");
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
     void operator
       .stop()
-      .then(() => Promise.all([health.close(), publicServer?.close()]))
+      .then(() => Promise.all([health.close(), publicServer?.close(), solver?.close()]))
       .then(() => {
         loop.stop();
         return client.rest.close();

@@ -1,6 +1,7 @@
 // RAProfile / ClusterRAProfile: how to reach a CA (authority), the defaults it fills in,
 // the policy it enforces, and what happens to superseded certificates.
 import { z } from "zod";
+import { acmeSolversSchema, externalAccountBindingSchema } from "./acme-solvers.ts";
 import { withRules, type CelRule } from "./cel-rules.ts";
 import { stepcaAuthority } from "./authority-stepca.ts";
 import { httpUrl, objectName, secretKey, secretKeySelector } from "./common.ts";
@@ -91,6 +92,8 @@ export const acmeAuthoritySchema = z.object({
         .optional()
         .describe("PEM bundle to trust for the server's HTTPS; unset means the system roots."),
       timeouts: httpTimeoutsSchema.optional(),
+      solvers: acmeSolversSchema.optional(),
+      externalAccountBinding: externalAccountBindingSchema.optional(),
     })
     .describe("An ACME (RFC 8555) server such as Let's Encrypt, reached over HTTPS."),
 });

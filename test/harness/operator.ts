@@ -2,6 +2,7 @@
 // counts what it writes so tests can assert "issued nothing".
 import { fileURLToPath } from "node:url";
 import { applyExampleFiles } from "../../tools/examples.ts";
+import type { ConnectorDeps } from "../../src/connectors/factory.ts";
 import { KubeClient } from "../../src/kube/client.ts";
 import { CERTIFICATES } from "../../src/kube/certwright-resources.ts";
 import type { KubeObject, SecretObject } from "../../src/kube/objects.ts";
@@ -37,7 +38,7 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperator(opts: { namespace?: string; clock?: FakeClock; jwksOverlapMs?: number } = {}): Promise<RunningOperator> {
+export async function startOperator(opts: { namespace?: string; clock?: FakeClock; jwksOverlapMs?: number; connectorDeps?: ConnectorDeps } = {}): Promise<RunningOperator> {
   const client = KubeClient.fromKubeConfig(kubeConfig());
   let writes = 0;
   const all: string[] = [];
@@ -54,6 +55,7 @@ export async function startOperator(opts: { namespace?: string; clock?: FakeCloc
   const metrics = createMetrics();
   const operator = createOperator({
     client, clock, log: capture.log, metrics, namespace: opts.namespace, clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE, jwksOverlapMs: opts.jwksOverlapMs,
+    connectorDeps: opts.connectorDeps,
   });
   await operator.start();
   return {

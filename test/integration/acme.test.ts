@@ -1,5 +1,6 @@
-// The operator issuing through the acme connector from a real ACME server (Debian's pebble):
-// Ready with the server's chain, stable across reconciles although the server picks the validity,
+// The operator issuing through the acme connector from a real ACME server (Debian's pebble,
+// validating for real: http-01 fetched from the operator's solver listener on loopback, names
+// resolved by pebble-challtestsrv to 127.0.0.1): Ready with the server's chain, stable across reconciles although the server picks the validity,
 // and revocation through ACME.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERTIFICATES, RA_PROFILES } from "../../src/kube/certwright-resources.ts";
@@ -8,7 +9,8 @@ import { SECRETS } from "../../src/kube/resources.ts";
 import { encodeSecretData } from "../../src/kube/secret-store.ts";
 import { inspectCertificate, splitPemBundle } from "../../src/pki/inspect.ts";
 import { openssl, withFiles } from "../../src/pki/testing/openssl.ts";
-import { pebbleAvailable, startPebble, type Pebble } from "../../src/connectors/testing/pebble.ts";
+import { Http01Responder } from "../../src/connectors/acme/http01-responder.ts";
+import { pebbleAvailable, startLoopbackDns, startPebble, type Pebble } from "../../src/connectors/testing/pebble.ts";
 import { freshNamespace, testClient } from "../harness/cluster.ts";
 import { getCert, secretData, startOperator, waitNotReady, waitReady, type RunningOperator } from "../harness/operator.ts";
 
@@ -16,19 +18,24 @@ const client = testClient();
 let ns: string;
 let pebble: Pebble;
 let op: RunningOperator;
+let dns: Awaited<ReturnType<typeof startLoopbackDns>>;
+let solver: Awaited<ReturnType<Http01Responder["listen"]>>;
 
 describe.runIf(pebbleAvailable)("acme connector in the operator (pebble)", () => {
   beforeAll(async () => {
-    pebble = await startPebble();
+    const http01 = new Http01Responder();
+    solver = await http01.listen(0, "127.0.0.1");
+    dns = await startLoopbackDns();
+    pebble = await startPebble({ dnsServer: dns.address, httpPort: solver.port });
     ns = await freshNamespace(client, "acme");
-    op = await startOperator({ namespace: ns });
+    op = await startOperator({ namespace: ns, connectorDeps: { acmeHttp01: http01 } });
     await client.create<SecretObject>(SECRETS, { metadata: { name: "acme-ca", namespace: ns }, data: encodeSecretData({ "ca.crt": pebble.tlsCaPem }) });
     await client.create<KubeObject>(RA_PROFILES, {
       metadata: { name: "acme", namespace: ns },
       spec: {
         authority: {
           type: "acme",
-          acme: { server: pebble.directoryUrl, accountKeySecretRef: { name: "acme-account" }, caBundleSecretRef: { name: "acme-ca", key: "ca.crt" } },
+          acme: { server: pebble.directoryUrl, accountKeySecretRef: { name: "acme-account" }, caBundleSecretRef: { name: "acme-ca", key: "ca.crt" }, solvers: { http01: {} } },
         },
         policy: { dnsNames: ["*.example.com"] },
       },
@@ -42,6 +49,8 @@ describe.runIf(pebbleAvailable)("acme connector in the operator (pebble)", () =>
   afterAll(async () => {
     await op?.stop();
     await pebble?.stop();
+    await dns?.stop();
+    await solver?.close();
   });
 
   it("issues a certificate whose chain openssl verifies up to pebble's root", async () => {

@@ -50,6 +50,7 @@ interface Container {
   securityContext?: unknown;
   livenessProbe: { httpGet: unknown };
   readinessProbe: { httpGet: unknown };
+  ports?: unknown[];
 }
 interface AlertRule {
   alert: string;
@@ -206,7 +207,7 @@ describe("what the default rendering holds", () => {
     expect(c.resources?.requests).toEqual({ cpu: "50m", memory: "128Mi" });
     expect(c.args).toEqual([
       "--log-level=info", "--cluster-resource-namespace=cw-system", "--leader-elect=true", "--leader-election-namespace=cw-system",
-      "--leader-election-id=certwright-controller", "--metrics-port=9402", "--public-port=9403", "--jwks-overlap=24h",
+      "--leader-election-id=certwright-controller", "--metrics-port=9402", "--public-port=9403", "--jwks-overlap=24h", "--acme-http01-port=8089", "--acme-solver-namespace=cw-system",
     ]);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http-metrics" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http-metrics" });
@@ -227,7 +228,7 @@ describe("what the default rendering holds", () => {
     expect(c.readinessProbe.httpGet.port).toBe("http-metrics");
   });
 
-  it("grants the controller exactly what it reads and writes, and delete only on ConfigMaps (its trust bundles)", () => {
+  it("grants the controller exactly what it reads and writes, and delete only on its trust-bundle ConfigMaps and the ACME solver's own routes", () => {
     expect(one(objs, "ClusterRole", "-controller").rules).toEqual([
       { apiGroups: ["certwright.dev"], resources: ["certificates", "raprofiles", "clusterraprofiles"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["certwright.dev"], resources: ["certificates/status", "raprofiles/status", "clusterraprofiles/status"], verbs: ["patch", "update"] },
@@ -237,16 +238,31 @@ describe("what the default rendering holds", () => {
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
     ]);
-    expect(one(objs, "Role").metadata.namespace).toBe("cw-system");
-    expect(one(objs, "Role").rules).toEqual([
+    expect(one(objs, "Role", "-leader-election").metadata.namespace).toBe("cw-system");
+    expect(one(objs, "Role", "-leader-election").rules).toEqual([
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["certwright-controller"], verbs: ["get", "update"] },
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
     ]);
-    for (const b of [one(objs, "ClusterRoleBinding"), one(objs, "RoleBinding")]) {
+    for (const b of [one(objs, "ClusterRoleBinding"), one(objs, "RoleBinding", "-leader-election")]) {
       expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "certwright", namespace: "cw-system" }]);
     }
     const all = [...find(objs, "ClusterRole"), ...find(objs, "Role")].flatMap((r) => r.rules ?? []);
     expect(all.flatMap((r) => [...r.verbs, ...r.resources, ...r.apiGroups])).not.toContain("*");
+  });
+
+  it("opens the ACME http-01 solver port with a Service of its own, and lets it write only its ConfigMap and routes", async () => {
+    const c = one(objs, "Deployment").spec.template.spec.containers[0]!;
+    expect(c.ports).toContainEqual({ name: "acme-http01", containerPort: 8089, protocol: "TCP" });
+    expect(one(objs, "Service", "-acme-solver").spec).toMatchObject({ type: "ClusterIP", ports: [{ name: "acme-http01", port: 8089, targetPort: "acme-http01", protocol: "TCP" }] });
+    expect(one(objs, "Role", "-acme-solver").rules).toEqual([
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["certwright-acme-http01"], verbs: ["get", "patch"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+      { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create", "delete"] },
+      { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: ["create", "delete"] },
+    ]);
+    const off = await template("cw-system", ["--set", "acmeSolver.enabled=false"]);
+    expect(one(off, "Deployment").spec.template.spec.containers[0]!.args).toContain("--acme-http01-port=0");
+    expect(find(off, "Service", "-acme-solver")).toEqual([]);
   });
 
   it("renders the CRDs of crds/ unchanged but for labels and the keep policy", async () => {

@@ -187,7 +187,24 @@ const czertainlyCases: BadCase[] = [
   { name: "attribute: the old {name, value} form", kind: "RAProfile", spec: http([{ name: "endEntityProfile", value: "TLS" }]), path: `${ATTR}.contentType`, server: "Required value", zod: "expected one of" },
 ];
 
+const acme = (acmeOver: Spec): Spec => profile({ authority: { type: "acme", acme: { server: "https://ca.example/dir", accountKeySecretRef: { name: "acct" }, ...acmeOver } } });
+const rfc2136 = { nameserver: "ns1.example.com:53", zone: "example.com", tsigKeyName: "k", tsigSecretSecretRef: { name: "tsig", key: "secret" } };
+const solverService = { name: "certwright-acme-solver" };
+const acmeSolverCases: BadCase[] = [
+  { name: "acme solvers with neither http01 nor dns01", kind: "RAProfile", spec: acme({ solvers: {} }), path: "spec.authority.acme.solvers", server: "set http01, dns01 or both" },
+  {
+    name: "acme http01 with an Ingress and an HTTPRoute",
+    kind: "RAProfile",
+    spec: acme({ solvers: { http01: { ingress: { service: solverService }, gatewayHTTPRoute: { parentRefs: [{ name: "gw" }], service: solverService } } } }),
+    path: "spec.authority.acme.solvers.http01",
+    server: "set at most one of ingress and gatewayHTTPRoute",
+  },
+  { name: "acme dns01 TSIG hmac-md5", kind: "RAProfile", spec: acme({ solvers: { dns01: { rfc2136: { ...rfc2136, tsigAlgorithm: "hmac-md5" } } } }), path: "spec.authority.acme.solvers.dns01.rfc2136.tsigAlgorithm", server: 'Unsupported value: "hmac-md5"', zod: 'expected "hmac-sha256"' },
+  { name: "acme EAB without keyID", kind: "RAProfile", spec: acme({ externalAccountBinding: { keySecretRef: { name: "eab", key: "k" } } }), path: "spec.authority.acme.externalAccountBinding.keyID", server: "Required value", zod: "expected string, received undefined" },
+];
+
 const badCases: BadCase[] = [
+  ...acmeSolverCases,
   ...certificateCases,
   ...czertainlyCases,
   ...nameCases,
@@ -236,6 +253,14 @@ const edgeCases: { name: string; kind: Kind; spec: Spec }[] = [
       { name: "since", contentType: "datetime", content: [{ datetime: "2026-12-01T10:00:00Z" }] },
       { name: "password", contentType: "secret", content: [{ dataSecretRef: { name: "vault", key: "password" } }] },
     ]),
+  },
+  {
+    name: "acme with both solvers (Gateway route) and EAB",
+    kind: "RAProfile",
+    spec: acme({
+      solvers: { http01: { gatewayHTTPRoute: { parentRefs: [{ name: "gw", namespace: "infra", sectionName: "http" }], service: { ...solverService, port: 8089 } } }, dns01: { rfc2136 } },
+      externalAccountBinding: { keyID: "kid", keySecretRef: { name: "eab", key: "hmac" } },
+    }),
   },
   { name: "namespaceSelector Exists and DoesNotExist without values", kind: "ClusterRAProfile", spec: profile({ namespaceSelector: { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "DoesNotExist" }] } }) },
 ];

@@ -25,7 +25,7 @@ async function start(): Promise<{ proc: ChildProcess; port: number }> {
   const port = await freePort();
   const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
   const proc = spawn(process.execPath, [
-    main, "--kubeconfig", inject("controlPlane").kubeconfig, "--namespace", ns, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--public-port", "0", "--public-host", "127.0.0.1",
+    main, "--kubeconfig", inject("controlPlane").kubeconfig, "--namespace", ns, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0",
     "--leader-election-namespace", ns, "--cluster-resource-namespace", ns, "--log-level", "warn",
   ], { stdio: "ignore" });
   const p = { proc, port };

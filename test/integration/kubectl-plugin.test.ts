@@ -54,6 +54,7 @@ beforeAll(async () => {
   proc = spawn(process.execPath, [
     main, "--kubeconfig", inject("controlPlane").kubeconfig, "--namespace", ns, "--metrics-port", String(port),
     "--metrics-host", "127.0.0.1", "--leader-election-namespace", ns, "--cluster-resource-namespace", ns,
+    "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0",
   ], { stdio: ["ignore", "ignore", "inherit"] });
   await applyExamples(client, ns, ["00-ra-profile-local.yaml", "certificate-transport.yaml"]);
   await waitReady(client, ns, "example-transport");

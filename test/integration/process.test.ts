@@ -23,7 +23,7 @@ beforeAll(async () => {
   port = await freePort();
   const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
   proc = spawn(process.execPath, [
-    main, "--kubeconfig", inject("controlPlane").kubeconfig, "--namespace", ns, "--metrics-port", String(port), "--public-port", "0", "--public-host", "127.0.0.1",
+    main, "--kubeconfig", inject("controlPlane").kubeconfig, "--namespace", ns, "--metrics-port", String(port), "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0",
     "--metrics-host", "127.0.0.1", "--leader-election-namespace", ns, "--cluster-resource-namespace", ns,
   ], { stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));

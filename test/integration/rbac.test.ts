@@ -53,7 +53,8 @@ async function installRbac(): Promise<KubeObject[]> {
     "--set", "crds.enabled=false", "--set", "prometheus.enabled=false", "--set", "rbac.aggregateClusterRoles=false",
   ]);
   const objs = parseAllDocuments(stdout).map((d) => d.toJS() as KubeObject).filter((o) => o?.kind && KINDS[o.kind]);
-  expect(objs.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"]);
+  // The Lease Role and the ACME solver's Role (its ConfigMap and per-challenge routes), each with its binding.
+  expect(objs.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Role", "Role", "RoleBinding", "RoleBinding", "ServiceAccount"]);
   for (const o of objs) {
     const r = KINDS[o.kind!]!;
     await admin.patch(r, o.metadata.namespace, o.metadata.name ?? "", o, { type: "apply", force: true });

@@ -19,7 +19,7 @@ export async function startOperatorProcess(cluster: ChaosCluster, name: string, 
   const kubeconfig = await cluster.kubeconfigFor(name);
   const port = await freePort();
   const args = [MAIN, "--kubeconfig", kubeconfig, "--namespace", namespace, "--cluster-resource-namespace", namespace,
-    "--leader-election-namespace", namespace, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--log-level", "warn"];
+    "--leader-election-namespace", namespace, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--log-level", "warn", "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0"];
   if (workers !== undefined) args.push("--workers", String(workers));
   const proc = await cluster.spawn(name, process.execPath, args);
   const base = `http://127.0.0.1:${port}`;

@@ -50,7 +50,7 @@ export class Fleet {
     const port = await freePort();
     const proc = await this.o.cluster.spawn(name, process.execPath, [
       MAIN, "--kubeconfig", kubeconfig, "--namespace", this.o.namespace, "--cluster-resource-namespace", this.o.namespace,
-      "--leader-election-namespace", this.o.leaseNamespace, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--public-port", "0", "--public-host", "127.0.0.1", "--log-level", "warn",
+      "--leader-election-namespace", this.o.leaseNamespace, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0", "--log-level", "warn",
     ]);
     const r: Replica = { name, port, proc, startedAt: Date.now(), killedByUs: false };
     this.replicas.push(r);

@@ -7,6 +7,8 @@ import type { KeyObject } from "node:crypto";
 import { ConnectorError } from "../connector.ts";
 import { abortable, throwIfCancelled } from "../shared/abort.ts";
 import type { FetchLike, HttpResponse } from "../shared/http.ts";
+import { pickSolver, type ChallengeSolver } from "./challenge-solver.ts";
+import { externalAccountBinding, type EabCredentials } from "./eab.ts";
 import { jwkThumbprint, publicJwk, signJws, type JwsSigner } from "./jws.ts";
 import { problemError, type ProblemDocument } from "./problem.ts";
 
@@ -43,6 +45,8 @@ interface Challenge {
 
 interface Authorization {
   status: Status;
+  /** For a wildcard the identifier is the base name, flagged here (RFC 8555 §7.1.4). */
+  wildcard?: boolean;
   identifier: Identifier;
   challenges: Challenge[];
 }
@@ -56,11 +60,14 @@ export interface AcmeClientOptions {
   /** Polls of an authorization or order before giving up (retryably). */
   pollAttempts?: number;
   pollIntervalMs?: number;
-  /** Serves /.well-known/acme-challenge/{token} before the server is told to look (RFC 8555 §8.3). */
-  presentHttp01?: Http01Presenter;
+  /**
+   * Answer challenges before the server is told to look. Without any, http-01 is accepted
+   * unanswered (for servers that validate by themselves, such as test servers).
+   */
+  solvers?: readonly ChallengeSolver[];
+  /** Binds a new account to the CA's own account (RFC 8555 §7.3.4). */
+  eab?: EabCredentials | undefined;
 }
-
-export type Http01Presenter = (c: { identifier: Identifier; token: string; keyAuthorization: string }) => Promise<void>;
 
 type Signal = AbortSignal | undefined;
 
@@ -79,13 +86,13 @@ interface Reply {
 const JOSE = { "content-type": "application/jose+json" };
 
 export class AcmeClient {
-  private readonly opts: Required<Omit<AcmeClientOptions, "presentHttp01">> & Pick<AcmeClientOptions, "presentHttp01">;
+  private readonly opts: Required<Omit<AcmeClientOptions, "eab">> & Pick<AcmeClientOptions, "eab">;
   private directoryPromise: Promise<Directory> | undefined;
   private readonly nonces: string[] = [];
   private accountUrl: string | undefined;
 
   constructor(opts: AcmeClientOptions) {
-    this.opts = { ...opts, pollAttempts: opts.pollAttempts ?? 30, pollIntervalMs: opts.pollIntervalMs ?? 1000 };
+    this.opts = { ...opts, pollAttempts: opts.pollAttempts ?? 30, pollIntervalMs: opts.pollIntervalMs ?? 1000, solvers: opts.solvers ?? [] };
   }
 
   directory(signal?: Signal): Promise<Directory> {
@@ -107,7 +114,8 @@ export class AcmeClient {
     } catch (e) {
       if (!(e instanceof ConnectorError) || e.reason !== "accountDoesNotExist") throw e;
       const contact = email ? [`mailto:${email}`] : undefined;
-      reply = await this.post(dir.newAccount, { termsOfServiceAgreed: true, contact }, { signer: jwk });
+      const binding = this.opts.eab ? externalAccountBinding(this.opts.eab, jwk.jwk, dir.newAccount) : undefined;
+      reply = await this.post(dir.newAccount, { termsOfServiceAgreed: true, contact, externalAccountBinding: binding }, { signer: jwk });
     }
     this.accountUrl = location(reply, "newAccount");
     return this.accountUrl;
@@ -118,25 +126,47 @@ export class AcmeClient {
     return { url: location(reply, "newOrder"), order: parse<Order>(reply) };
   }
 
-  /** Brings one authorization to valid: answers its http-01 challenge and polls. */
+  /**
+   * Brings one authorization to valid: answers one of its challenges, polls, and cleans the
+   * answer up again. A failed challenge is reported with the server's problem type and detail.
+   */
   async authorize(authzUrl: string, signal?: Signal): Promise<void> {
     let authz = parse<Authorization>(await this.post(authzUrl, undefined, { signal }));
     if (authz.status === "valid") return; // reused from an earlier order
+    const name = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
     if (authz.status === "pending") {
-      const challenge = authz.challenges.find((c) => c.type === "http-01");
-      if (!challenge) {
-        throw new ConnectorError("NoSupportedChallenge", `no http-01 challenge offered for ${authz.identifier.value}`, false);
-      }
+      const { challenge, solver } = this.chooseChallenge(authz);
       const keyAuthorization = `${challenge.token}.${jwkThumbprint(publicJwk(this.opts.accountKey))}`;
-      await this.opts.presentHttp01?.({ identifier: authz.identifier, token: challenge.token, keyAuthorization });
-      await this.post(challenge.url, {}, { signal });
+      const answer = { identifier: authz.identifier, token: challenge.token, keyAuthorization, signal };
+      try {
+        await solver?.present(answer);
+        await this.post(challenge.url, {}, { signal });
+        authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${name}`, signal);
+      } finally {
+        await solver?.cleanup(answer).catch(() => undefined);
+      }
+    } else {
+      authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${name}`, signal);
     }
-    authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${authz.identifier.value}`, signal);
     if (authz.status !== "valid") {
-      const failed = authz.challenges.find((c) => c.error)?.error;
-      if (failed) throw problemError(failed, 403);
-      throw new ConnectorError("AuthorizationFailed", `authorization of ${authz.identifier.value} is ${authz.status}`, false);
+      const failed = authz.challenges.find((c) => c.error);
+      if (failed?.error) throw challengeError(failed.type, name, failed.error);
+      throw new ConnectorError("AuthorizationFailed", `authorization of ${name} is ${authz.status}`, false);
     }
+  }
+
+  /** The challenge to answer and the solver for it (none: the server validates by itself). */
+  private chooseChallenge(authz: Authorization): { challenge: Challenge; solver: ChallengeSolver | undefined } {
+    const offered = authz.challenges.map((c) => c.type);
+    const solvers = this.opts.solvers;
+    const identifier = authz.wildcard ? { ...authz.identifier, value: `*.${authz.identifier.value}` } : authz.identifier;
+    const solver = solvers.length ? pickSolver(identifier, offered, solvers) : undefined;
+    const challenge = authz.challenges.find((c) => c.type === (solver?.type ?? "http-01"));
+    if (!challenge || (solvers.length && !solver)) {
+      const have = solvers.length ? solvers.map((s) => s.type).join(", ") : "http-01";
+      throw new ConnectorError("NoSupportedChallenge", `the ACME server offers ${offered.join(", ") || "no challenge"} for ${authz.identifier.value}; the profile answers ${have}`, false);
+    }
+    return { challenge, solver };
   }
 
   /** Sends the CSR and waits until the certificate is ready; returns the finished order. */
@@ -256,6 +286,13 @@ function location(reply: Reply, what: string): string {
   const url = reply.headers.get("location");
   if (!url) throw new ConnectorError("InvalidResponse", `the ACME ${what} reply has no Location`, true);
   return url;
+}
+
+/** "challenge http-01 for a.example.com failed: urn:...:connection: <detail>", named by the problem type. */
+function challengeError(type: string, name: string, problem: ProblemDocument): ConnectorError {
+  const base = problemError(problem, 403);
+  const message = `ACME server: challenge ${type} for ${name} failed: ${problem.type ?? "unknown problem"}: ${problem.detail ?? ""}`.trim();
+  return new ConnectorError(base.reason, message, base.retryable);
 }
 
 /** A problem document when the server sent one, otherwise the bare HTTP status. */

@@ -7,7 +7,8 @@ import type { SanSpec } from "../../pki/subject.ts";
 import { ConnectorError, type IssueRequest } from "../connector.ts";
 import { connectorConformance, MemorySecretStore } from "../testing/conformance.ts";
 import { startHungServer } from "../testing/hung-server.ts";
-import { pebbleAvailable, PEBBLE_BIN, startPebble, type Pebble } from "../testing/pebble.ts";
+import { pebbleAvailable, PEBBLE_BIN, startLoopbackDns, startPebble, type Pebble } from "../testing/pebble.ts";
+import { Http01Responder } from "./http01-responder.ts";
 import { AcmeConnector, type AcmeConnectorOptions } from "./acme-connector.ts";
 import { undiciHttpClient, type FetchLike } from "../shared/http.ts";
 import { jwkThumbprint, publicJwk } from "./jws.ts";
@@ -41,15 +42,23 @@ if (!pebbleAvailable) {
     it("needs pebble", () => undefined);
   });
 } else {
+  // Real validation: pebble resolves every name to 127.0.0.1 and fetches the answer from the responder.
   let pebble: Pebble;
+  let dns: Awaited<ReturnType<typeof startLoopbackDns>>;
+  const responder = new Http01Responder();
+  let listener: Awaited<ReturnType<Http01Responder["listen"]>>;
   beforeAll(async () => {
-    pebble = await startPebble();
+    listener = await responder.listen(0, "127.0.0.1");
+    dns = await startLoopbackDns();
+    pebble = await startPebble({ dnsServer: dns.address, httpPort: listener.port });
   });
   afterAll(async () => {
     await pebble?.stop();
+    await dns?.stop();
+    await listener?.close();
   });
 
-  const fast: AcmeConnectorOptions = { pollIntervalMs: 10, pollAttempts: 200 };
+  const fast = (): AcmeConnectorOptions => ({ pollIntervalMs: 10, pollAttempts: 200, solvers: [responder.solver()] });
   const storeWithCa = (): MemorySecretStore => {
     const store = new MemorySecretStore();
     store.secrets.set(TLS_CA.name, { [TLS_CA.key]: pebble.tlsCaPem });
@@ -60,7 +69,7 @@ if (!pebbleAvailable) {
       { server: pebble.directoryUrl, email: "ops@example.com", accountKeySecretRef: ACCOUNT, caBundleSecretRef: TLS_CA },
       store,
       () => now,
-      { ...fast, ...options },
+      { ...fast(), ...options },
     );
 
   connectorConformance("acme (pebble)", () => Promise.resolve({ connector: connector(), now }));
@@ -98,11 +107,25 @@ if (!pebbleAvailable) {
       expect(await verifyIssuedBy(issued.chainPems[0]!, await pebble.issuingRoot())).toBe(true);
     });
 
-    it("hands each http-01 token's key authorization (token.thumbprint) to the presenter before answering", async () => {
+    it("serves each http-01 token's key authorization (token.thumbprint) while pending, and not after", async () => {
       const store = storeWithCa();
       const presented: { identifier: { value: string }; token: string; keyAuthorization: string }[] = [];
-      const c = connector(store, { presentHttp01: (p) => Promise.resolve(void presented.push(p)) });
+      const inner = responder.solver();
+      const seenWhilePending: (string | undefined)[] = [];
+      const recording = {
+        type: "http-01" as const,
+        present: async (p: Parameters<typeof inner.present>[0]) => {
+          presented.push(p);
+          await inner.present(p);
+          seenWhilePending.push(await responder.answer(`/.well-known/acme-challenge/${p.token}`));
+        },
+        cleanup: (p: Parameters<typeof inner.cleanup>[0]) => inner.cleanup(p),
+      };
+      const c = connector(store, { solvers: [recording] });
       await c.issue(await request({ dnsNames: ["present.example.com"] }));
+      expect(seenWhilePending).toEqual([presented[0]!.keyAuthorization]);
+      // Served only while pending: gone once the authorization is decided.
+      expect(await responder.answer(`/.well-known/acme-challenge/${presented[0]!.token}`)).toBeUndefined();
       const thumbprint = jwkThumbprint(publicJwk(createPrivateKey(store.secrets.get(ACCOUNT.name)![ACCOUNT.key]!)));
       expect(presented).toHaveLength(1);
       expect(presented[0]!.identifier.value).toBe("present.example.com");
@@ -170,13 +193,13 @@ if (!pebbleAvailable) {
         { server: pebble.directoryUrl, accountKeySecretRef: ACCOUNT, caBundleSecretRef: TLS_CA },
         new MemorySecretStore(),
         () => now,
-        fast,
+        fast(),
       );
       await expect(c.prepare()).rejects.toMatchObject({ reason: "CABundleNotFound", retryable: true });
     });
 
     it("without the CA bundle the server's certificate is not trusted: CAUnreachable, retryable", async () => {
-      const c = new AcmeConnector({ server: pebble.directoryUrl, accountKeySecretRef: ACCOUNT }, new MemorySecretStore(), () => now, fast);
+      const c = new AcmeConnector({ server: pebble.directoryUrl, accountKeySecretRef: ACCOUNT }, new MemorySecretStore(), () => now, fast());
       await expect(c.prepare()).rejects.toMatchObject({ reason: "CAUnreachable", retryable: true });
     });
   });

@@ -1,6 +1,6 @@
 // A CA reached over ACME (RFC 8555). The account key lives in a Secret (created on first use);
 // each issuance is one order for the request's DNS names and IP addresses, answered through
-// http-01, finalized with the request's CSR. The server decides the validity period, and
+// the profile's solvers (http-01 on the operator's listener, dns-01 through RFC 2136), finalized with the request's CSR. The server decides the validity period, and
 // ACME has no CRL to publish, so this connector issues, renews and revokes, nothing more.
 import { REVOCATION_REASON_CODES } from "../../pki/crl.ts";
 import { canonicalIp } from "../../pki/san.ts";
@@ -18,7 +18,13 @@ import {
   type SecretStore,
 } from "../connector.ts";
 import { loadOrCreateAccountKey, readCaBundle, type SecretKeyRef } from "./account-key.ts";
-import { AcmeClient, type Http01Presenter, type Identifier } from "./acme-client.ts";
+import { DNS01_PROPAGATION_TIMEOUT_SECONDS, DNS01_TTL_SECONDS, type AcmeSolvers, type ExternalAccountBinding, type Http01Solver } from "../../api/acme-solvers.ts";
+import { AcmeClient, type Identifier } from "./acme-client.ts";
+import type { ChallengeSolver } from "./challenge-solver.ts";
+import { Dns01Solver } from "./dns/dns01-solver.ts";
+import { parseNameserver, Rfc2136Client } from "./dns/rfc2136.ts";
+import { decodeMacKey, type EabCredentials } from "./eab.ts";
+import type { Http01Responder, Http01Route } from "./http01-responder.ts";
 import { abortable, sleepUnlessCancelled } from "../shared/abort.ts";
 import { csrToDer } from "../shared/csr.ts";
 import { resolveTimeouts, undiciHttpClient, type FetchLike, type HttpClientFactory, type HttpTimeoutsSpec } from "../shared/http.ts";
@@ -30,6 +36,8 @@ export interface AcmeAuthorityConfig {
   accountKeySecretRef: SecretKeyRef;
   caBundleSecretRef?: SecretKeyRef | undefined;
   timeouts?: HttpTimeoutsSpec | undefined;
+  solvers?: AcmeSolvers | undefined;
+  externalAccountBinding?: ExternalAccountBinding | undefined;
 }
 
 export interface AcmeConnectorOptions {
@@ -41,8 +49,12 @@ export interface AcmeConnectorOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   pollAttempts?: number;
   pollIntervalMs?: number;
-  /** Publishes http-01 key authorizations; without it the server must validate on its own. */
-  presentHttp01?: Http01Presenter;
+  /** The operator's http-01 listener; a profile with solvers.http01 needs it. */
+  http01?: Http01Responder | undefined;
+  /** Builds the per-challenge Ingress/HTTPRoute a profile asks for (in the profile's namespace). */
+  http01Route?: ((solver: Http01Solver) => Http01Route | undefined) | undefined;
+  /** Replaces the solvers built from the profile (tests). */
+  solvers?: ChallengeSolver[];
 }
 
 export class AcmeConnector implements Connector {
@@ -56,7 +68,12 @@ export class AcmeConnector implements Connector {
   private client: Promise<AcmeClient> | undefined;
   private readonly issued = new IssuedCertificates();
 
-  constructor(config: AcmeAuthorityConfig, store: SecretStore, _now: () => Date, options: AcmeConnectorOptions = {}) {
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(config: AcmeAuthorityConfig, store: SecretStore, now: () => Date, options: AcmeConnectorOptions = {}) {
+    this.now = now;
+    this.sleep = options.sleep ?? ((ms, signal) => sleepUnlessCancelled(ms, signal, "waiting for the ACME server"));
     this.config = config;
     this.store = store;
     this.options = options;
@@ -122,14 +139,55 @@ export class AcmeConnector implements Connector {
       directoryUrl: this.config.server,
       accountKey,
       fetch: this.options.fetch ?? (this.options.http ?? undiciHttpClient)({ caPem: ca, timeouts: resolveTimeouts(this.config.timeouts) }),
-      sleep: this.options.sleep ?? ((ms, signal) => sleepUnlessCancelled(ms, signal, "waiting for the ACME server")),
+      sleep: this.sleep,
       pollAttempts: this.options.pollAttempts,
       pollIntervalMs: this.options.pollIntervalMs,
-      presentHttp01: this.options.presentHttp01,
+      solvers: this.options.solvers ?? (await this.buildSolvers()),
+      eab: await this.eabCredentials(),
     });
     await client.account(this.config.email);
     return client;
   }
+
+  private async buildSolvers(): Promise<ChallengeSolver[]> {
+    const spec = this.config.solvers;
+    const solvers: ChallengeSolver[] = [];
+    if (spec?.http01) {
+      if (!this.options.http01) {
+        throw new ConnectorError("Http01SolverUnavailable", "solvers.http01 is set but this operator runs without its http-01 listener (--acme-http01-port)", false);
+      }
+      solvers.push(this.options.http01.solver(this.options.http01Route?.(spec.http01)));
+    }
+    if (spec?.dns01) {
+      const r = spec.dns01.rfc2136;
+      const secret = await readBounded(this.store, r.tsigSecretSecretRef, "the TSIG secret");
+      const key = Buffer.from(secret.trim(), "base64");
+      if (key.length < 16 || key.toString("base64").replace(/=+$/, "") !== secret.trim().replace(/=+$/, "")) {
+        throw new ConnectorError("TSIGSecretInvalid", `Secret ${r.tsigSecretSecretRef.name}/${r.tsigSecretSecretRef.key} is not a base64 TSIG secret of at least 16 bytes`, false);
+      }
+      const client = new Rfc2136Client({ ...parseNameserver(r.nameserver), zone: r.zone, key: { name: r.tsigKeyName, secret: key }, now: this.now });
+      solvers.push(new Dns01Solver({ client, zone: r.zone, ttl: r.ttl ?? DNS01_TTL_SECONDS, propagationTimeoutMs: (r.propagationTimeoutSeconds ?? DNS01_PROPAGATION_TIMEOUT_SECONDS) * 1000, sleep: this.sleep }));
+    }
+    return solvers;
+  }
+
+  private async eabCredentials(): Promise<EabCredentials | undefined> {
+    const eab = this.config.externalAccountBinding;
+    if (!eab) return undefined;
+    const macKey = decodeMacKey(await readBounded(this.store, eab.keySecretRef, "the EAB MAC key"));
+    if (!macKey) {
+      throw new ConnectorError("EABKeyInvalid", `Secret ${eab.keySecretRef.name}/${eab.keySecretRef.key} is not a base64url MAC key of 16 to 1024 bytes`, false);
+    }
+    return { keyId: eab.keyID, macKey };
+  }
+}
+
+/** A small credential from a Secret: missing is retryable (not created yet), oversized is not. */
+async function readBounded(store: SecretStore, ref: SecretKeyRef, what: string): Promise<string> {
+  const value = (await store.read(ref.name))?.[ref.key];
+  if (value === undefined) throw new ConnectorError("SecretNotFound", `Secret ${ref.name} has no ${ref.key} (${what})`, true);
+  if (value.length > 4096) throw new ConnectorError("SecretInvalid", `Secret ${ref.name}/${ref.key} (${what}) is larger than 4096 bytes`, false);
+  return value;
 }
 
 function identifiersOf(req: IssueRequest): Identifier[] {

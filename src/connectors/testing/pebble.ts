@@ -1,5 +1,7 @@
 // Starts Debian's pebble (a real RFC 8555 server) on loopback for connector tests: free ports,
-// a throwaway HTTPS certificate (the package ships no test certs), challenges always valid.
+// a throwaway HTTPS certificate (the package ships no test certs), and real validation: the VA
+// resolves names through `dnsServer` and fetches http-01 answers from `httpPort` on what they
+// resolve to. `eab` turns on pebble's external-account-binding mode with those MAC keys.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -23,7 +25,7 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -51,10 +53,20 @@ async function tlsMaterial(): Promise<{ caPem: string; certPem: string; keyPem: 
   return { caPem: ca.certificatePem, certPem, keyPem };
 }
 
-export async function startPebble(): Promise<Pebble> {
+export interface PebbleOptions {
+  /** host:port of the DNS server the VA resolves through (BIND or pebble-challtestsrv). */
+  dnsServer: string;
+  /** Port the VA fetches http-01 answers from (the operator's solver listener). */
+  httpPort: number;
+  /** kid -> base64url MAC key; set: every new account needs a binding. */
+  eab?: Record<string, string>;
+}
+
+export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const dir = await mkdtemp(join(tmpdir(), "pebble-"));
   const tls = await tlsMaterial();
-  const [port, mgmt, http, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, mgmt, tlsPort] = [await freePort(), await freePort(), await freePort()];
+  const http = opts.httpPort;
   await writeFile(join(dir, "cert.pem"), tls.certPem);
   await writeFile(join(dir, "key.pem"), tls.keyPem);
   const config = {
@@ -66,19 +78,19 @@ export async function startPebble(): Promise<Pebble> {
       httpPort: http,
       tlsPort,
       ocspResponderURL: "",
-      externalAccountBindingRequired: false,
+      externalAccountBindingRequired: opts.eab !== undefined,
+      externalAccountMACKeys: opts.eab ?? {},
     },
   };
   await writeFile(join(dir, "pebble-config.json"), JSON.stringify(config));
   const env = {
     ...process.env,
-    PEBBLE_VA_ALWAYS_VALID: "1",
     PEBBLE_VA_NOSLEEP: "1",
     // Determinism: no random badNonce refusals and no random authorization reuse.
     PEBBLE_WFE_NONCEREJECT: "0",
     PEBBLE_AUTHZREUSE: "0",
   };
-  const child = spawn(PEBBLE_BIN, ["-config", join(dir, "pebble-config.json")], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(PEBBLE_BIN, ["-config", join(dir, "pebble-config.json"), "-dnsserver", opts.dnsServer], { env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr.on("data", (d: Buffer) => (log += d.toString()));
@@ -122,4 +134,34 @@ function kill(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+export const CHALLTESTSRV_BIN = "/usr/bin/pebble-challtestsrv";
+
+/**
+ * pebble-challtestsrv (shipped with pebble) as a DNS server only: every A query answers
+ * 127.0.0.1, so the VA fetches http-01 answers from loopback. Returns its host:port.
+ */
+export async function startLoopbackDns(): Promise<{ address: string; stop(): Promise<void> }> {
+  const [dns, mgmt] = [await freePort(), await freePort()];
+  const args = ["-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", `127.0.0.1:${dns}`, "-http01", "", "-https01", "", "-tlsalpn01", "", "-management", `127.0.0.1:${mgmt}`];
+  const child = spawn(CHALLTESTSRV_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+  // Ready once its management port answers (the DNS listener starts before it).
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`pebble-challtestsrv exited with ${child.exitCode}:\n${log}`);
+    try {
+      await fetch(`http://127.0.0.1:${mgmt}/`);
+      break;
+    } catch {
+      if (i > 100) {
+        await kill(child);
+        throw new Error(`pebble-challtestsrv did not start within 5s:\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { address: `127.0.0.1:${dns}`, stop: () => kill(child) };
 }
