@@ -109,6 +109,8 @@ async function burst(cluster: ChaosCluster, o: BenchOptions, op: OperatorProcess
   console.log(`operator RSS: peak ${mib(stats.peakRssBytes)}, settled ${mib(rest?.rssBytes)} (settled ${quiet === undefined ? "never, within 300 s" : `${secs(quiet)} after Ready`})`);
   const w = await operatorWrites(cluster, op.name);
   console.log(`API writes (audit log): ${formatWrites(w.certificates, o.n)}; Lease ${w.lease.length}`);
+  const statusWrites = w.certificates.filter((x) => x.resource === "certificates" && x.subresource === "status").length;
+  console.log(`status writes per issuance: ${(statusWrites / o.n).toFixed(2)} (${statusWrites} status writes for ${o.n} issuances, after the operator settled)`);
   if (o.key === "rsa") {
     const limit = await keysPerSecond({ algorithm: "RSA", size: 2048 }, 40);
     const rate = (watch.readyAt.size / total) * 1000;

@@ -125,7 +125,7 @@ describe("http connector (CZERTAINLY v2) in the operator", () => {
     expect(server.revocations).toContainEqual({ serialNumber: serial, reason: "cessationOfOperation" });
   });
 
-  it("a 4xx from the connector is a terminal refusal showing its message: no failure count, no retry time", async () => {
+  it("a 4xx from the connector is a terminal refusal showing its message: Stalled, no failure count, no retry time", async () => {
     server.rejectIssue = { status: 422, messages: ["role clients does not allow the requested subject"] };
     try {
       await client.create<KubeObject>(CERTIFICATES, certificate("refused"));
@@ -135,6 +135,9 @@ describe("http connector (CZERTAINLY v2) in the operator", () => {
       const status = (await getCert(client, ns, "refused")).status!;
       expect(status.failedIssuanceAttempts ?? 0).toBe(0);
       expect(status.nextRetryTime).toBeUndefined();
+      // Only a change of spec or profile helps: kstatus reads it as Failed, with the message.
+      const stalled = status.conditions?.find((c) => c.type === "Stalled");
+      expect([stalled?.status, stalled?.reason, stalled?.message]).toEqual(["True", "Rejected", ready.message]);
     } finally {
       server.rejectIssue = undefined;
     }
