@@ -13,7 +13,7 @@ describe("raProfileSpecSchema", () => {
   it("applies defaults", () => {
     const spec = raProfileSpecSchema.parse({ ...base, policy: {} });
     expect(spec.enabled).toBe(true);
-    expect(spec.authority).toEqual({ type: "local", local: { caSecretName: "ca", generate: true } });
+    expect(spec.authority).toEqual({ type: "local", local: { caSecretName: "ca", generate: true, ocspSigner: "Delegated" } });
     expect(spec.revocation).toEqual({ onSupersede: "Retain", onDelete: "Retain" });
     expect(spec.policy?.allowExternalCSR).toBe(false);
     expect(spec.defaults).toBeUndefined();
