@@ -5,6 +5,7 @@ import { MemorySecretStore } from "../../connectors/testing/conformance.ts";
 import { buildCsr } from "../../pki/csr.ts";
 import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
 import { generatePrivateKey, spkiSha256 } from "../../pki/keys.ts";
+import { openssl, withFiles } from "../../pki/testing/openssl.ts";
 import type { DesiredRequest } from "./desired.ts";
 import { issueCertificate, type IssueInput } from "./issue.ts";
 
@@ -74,7 +75,12 @@ describe("issueCertificate keeping the key", () => {
     expect(renewed.info.spkiSha256).toBe(first.info.spkiSha256);
     expect(renewed.info.serialNumber).not.toBe(first.info.serialNumber);
     expect(certificateMatchesKey(renewed.data["tls.crt"]!, first.data["tls.key"]!)).toBe(true);
-  });
+    await withFiles({ "ca.pem": renewed.data["ca.crt"]!, "tls.pem": renewed.data["tls.crt"]! }, async (path) => {
+      const attime = String(Math.floor(now.getTime() / 1000));
+      const res = await openssl("verify", "-attime", attime, "-purpose", "sslserver", "-CAfile", path("ca.pem"), path("tls.pem"));
+      expect(res.stdout + res.stderr).toContain(": OK");
+    });
+  }, 60_000);
 
   const notRenewals: [string, (other: string) => string | undefined][] = [
     ["a current certificate for another key", (other) => other],
