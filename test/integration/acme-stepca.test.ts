@@ -3,6 +3,7 @@
 // 127.0.0.1, its --resolver) and fetches the answer from the operator's solver listener (its
 // --acme-http-port). step-ca serves ACME over HTTPS with its own root, which the profile trusts
 // through its CA bundle Secret; the issued chain verifies with openssl against that same root.
+// A wrong answer shows step-ca's problem document (step-ca leaves the authorization pending).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +21,8 @@ import { startStepCa, type StepCa } from "../harness/step-ca.ts";
 
 const client = testClient();
 const NAMES = ["app.example.test", "www.example.test"];
+/** A name whose answer the listener corrupts, as a misrouted proxy would. */
+const WRONG = "wrong.example.test";
 let ns: string;
 let ca: StepCa;
 let op: RunningOperator;
@@ -33,6 +36,10 @@ const served: { host: string; path: string; status: number }[] = [];
 function listenRecording(responder: Http01Responder): Promise<Server> {
   const server = createServer((req, res) => {
     res.on("finish", () => served.push({ host: req.headers.host ?? "", path: req.url ?? "", status: res.statusCode }));
+    if ((req.headers.host ?? "").startsWith(`${WRONG}:`)) {
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end("not-the-key-authorization");
+      return;
+    }
     responder.handle(req, res).catch(() => res.destroy());
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
@@ -102,4 +109,25 @@ describe.runIf(pebbleAvailable)("acme connector against step-ca's ACME provision
     expect(http01.pending).toBe(0); // answers served only while their challenge was pending
     expect(await client.find(SECRETS, ns, "step-acme-account")).toBeDefined();
   });
+
+  it("a wrong http-01 answer: Ready=False and Stalled with step-ca's problem type and detail", async () => {
+    await client.create<KubeObject>(CERTIFICATES, {
+      metadata: { name: "wrong", namespace: ns },
+      spec: { raProfileRef: { name: "step-acme" }, type: "server", secretName: "wrong-tls", dnsNames: [WRONG], privateKey: { algorithm: "ECDSA", size: 256 } },
+    } as KubeObject);
+    const r = await eventually(async () => {
+      const c = readyOf(await getCert(client, ns, "wrong"));
+      if (c?.status === "False" && c.reason !== "Pending" && /urn:ietf:params:acme:error:/.test(c.message)) return c;
+      throw new Error(`wrong: ${JSON.stringify((await getCert(client, ns, "wrong")).status)}\nserved: ${JSON.stringify(served.slice(-4))}\nstep-ca:\n${ca.logs().slice(-3000)}`);
+    }, 90_000, "wrong Ready=False with the CA's problem");
+    // step-ca marks the challenge invalid and leaves the authorization pending: still a failure, not a poll timeout.
+    expect(r.reason).toBe("rejectedIdentifier");
+    expect(r.message).toBe(
+      `ACME server: challenge http-01 for ${WRONG} failed: urn:ietf:params:acme:error:rejectedIdentifier: The server will not issue certificates for the identifier`,
+    );
+    expect(served.some((q) => q.host.startsWith(`${WRONG}:`) && q.status === 200)).toBe(true); // step-ca fetched the wrong answer
+    // The CA refused the request as made: Stalled, not a poll timeout backing off.
+    const stalled = (await getCert(client, ns, "wrong")).status!.conditions!.find((c) => c.type === "Stalled");
+    expect(stalled).toMatchObject({ status: "True", reason: "rejectedIdentifier" });
+  }, 150_000);
 });
