@@ -88,7 +88,8 @@ export async function startStepCa(opts: StepCaOptions = {}): Promise<StepCa> {
     const config = caJson({ dir, port, provisioners, acme: Boolean(acme), maxTLSCertDuration: opts.maxTLSCertDuration ?? "9000h" });
     await writeFile(join(dir, "ca.json"), JSON.stringify(config, null, 2));
     const args = [join(dir, "ca.json")];
-    if (acme?.httpPort) args.push("--acme-http-port", String(acme.httpPort));
+    // step-ca refuses a non-standard validation port unless told it is not production (--insecure).
+    if (acme?.httpPort) args.push("--insecure", "--acme-http-port", String(acme.httpPort));
     if (acme?.resolver) args.push("--resolver", acme.resolver);
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: dir } });
     let log = "";

@@ -141,7 +141,10 @@ export class AcmeClient {
       try {
         await solver?.present(answer);
         await this.post(challenge.url, {}, { signal });
-        authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${name}`, signal);
+        // step-ca marks the answered challenge invalid but leaves the authorization pending (other
+        // challenges still open, unlike RFC 8555 §7.1.6): that is as final as an invalid authorization.
+        const answeredFailed = (a: Authorization) => a.challenges.some((c) => c.url === challenge.url && c.status === "invalid");
+        authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending" || answeredFailed(a), `authorization of ${name}`, signal);
       } finally {
         await solver?.cleanup(answer).catch(() => undefined);
       }
@@ -149,7 +152,7 @@ export class AcmeClient {
       authz = await this.poll(authzUrl, (a: Authorization) => a.status !== "pending", `authorization of ${name}`, signal);
     }
     if (authz.status !== "valid") {
-      const failed = authz.challenges.find((c) => c.error);
+      const failed = authz.challenges.find((c) => c.error && c.status === "invalid") ?? authz.challenges.find((c) => c.error);
       if (failed?.error) throw challengeError(failed.type, name, failed.error);
       throw new ConnectorError("AuthorizationFailed", `authorization of ${name} is ${authz.status}`, false);
     }
