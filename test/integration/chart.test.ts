@@ -219,6 +219,7 @@ describe("what the default rendering holds", () => {
     expect(c.ports).toEqual([
       { name: "http-metrics", containerPort: 9402, protocol: "TCP" },
       { name: "http-public", containerPort: 9403, protocol: "TCP" },
+      { name: "acme-http01", containerPort: 8089, protocol: "TCP" },
     ]);
     const services = find(objs, "Service");
     const pub = services.find((s) => (s.metadata.name ?? "").endsWith("-public")) as unknown as { spec: { ports: unknown[]; type: string } } | undefined;

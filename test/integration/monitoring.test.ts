@@ -142,7 +142,11 @@ beforeAll(async () => {
   await profile("old-ca", { authority: { type: "local", local: { caSecretName: "old-ca", generate: true } }, defaults: { expiryNotice: "200000h" } });
   // An authority answering 503 to every issue: retried, counted as failures.
   czertainly.rejectIssue = { status: 503, messages: ["the CA is busy"] };
-  await profile("remote", { authority: { type: "http", http: { url: czertainly.url, authorityUuid: UUID } } });
+  const raProfileAttributes = [
+    { name: "ra_profile_engine", contentType: "object", content: [{ object: { engineName: "pki" } }] },
+    { name: "ra_profile_role", contentType: "string", content: [{ string: "clients" }] },
+  ];
+  await profile("remote", { authority: { type: "http", http: { url: czertainly.url, authorityUuid: UUID, raProfileAttributes } } });
   await certificate("failing", "remote", "720h");
   await waitNotReady(client, ns, "failing");
   await seriesOf('certwright_issuance_total{connector="http", result="failure"} >= 1');
