@@ -432,7 +432,7 @@ describe("CRD validation on the API server", () => {
       const spec = profile({ policy: { maxDuration: "8760h" } });
       const rap = await client.create(RA_PROFILES, objectOf("RAProfile", "defaults", spec, ns));
       expect(rap.spec.enabled).toBe(true);
-      expect(rap.spec.authority).toEqual({ type: "local", local: { caSecretName: "ca", generate: true } });
+      expect(rap.spec.authority).toEqual({ type: "local", local: { caSecretName: "ca", generate: true, ocspSigner: "Delegated" } });
       expect(rap.spec.revocation).toEqual({ onSupersede: "Retain", onDelete: "Retain" });
       expect(rap.spec.policy).toEqual({ maxDuration: "8760h", allowExternalCSR: false });
       expect(parseRAProfile(objectOf("RAProfile", "defaults", spec, ns)).spec).toEqual(rap.spec);
