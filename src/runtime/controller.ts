@@ -109,6 +109,11 @@ export class Controller {
   }
 
   /** Keys being reconciled right now (the manager names them when a stop takes long). */
+  /** Nothing being reconciled and nothing ready to be (keys waiting on a timer do not count). */
+  idle(): boolean {
+    return this.inFlight.size === 0 && this.queue.len() === 0;
+  }
+
   inFlightKeys(): string[] {
     return [...this.inFlight];
   }
