@@ -3,7 +3,9 @@
 // its own: time to all Ready, create-to-Ready latency, throughput, the operator's CPU and memory,
 // event-loop delay, API writes per certificate as the API server's audit log counts them, and a
 // restart over the Ready set. Numbers, not assertions: tests stay deterministic, this measures.
+import { readdir, stat } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CERTIFICATES } from "../src/kube/certwright-resources.ts";
@@ -82,6 +84,30 @@ async function worstLoopDelay<T>(op: OperatorProcess, until: Promise<T>): Promis
   return { result, p99Ms: worst * 1000 };
 }
 
+/** The operator's V8 heap and off-heap (external, array buffers) memory, from its own /metrics. */
+async function heapFigures(op: OperatorProcess): Promise<string> {
+  const m = await op.metrics();
+  const get = (k: string) => mib(m.get(k));
+  return `heap used ${get("nodejs_heap_size_used_bytes")} of ${get("nodejs_heap_size_total_bytes")}, external ${get("nodejs_external_memory_bytes")}`;
+}
+
+/** Asks the operator for a heap snapshot (SIGUSR2) and waits until the file is complete. */
+async function heapSnapshot(op: OperatorProcess, dir: string): Promise<void> {
+  const before = new Set(await readdir(dir));
+  process.kill(op.pid, "SIGUSR2");
+  let file: string | undefined;
+  let lastSize = -1;
+  await pollUntil(async () => {
+    file ??= (await readdir(dir)).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    if (!file) return false;
+    const size = (await stat(join(dir, file))).size;
+    const done = size === lastSize && size > 0;
+    lastSize = size;
+    return done;
+  }, 300_000, 2000);
+  console.log(`heap snapshot: ${file ? join(dir, file) : "none written"}`);
+}
+
 async function operatorWrites(cluster: ChaosCluster, user: string) {
   const mine = (await readAudit(cluster.auditLog)).filter((w) => w.user === user && w.code < 400);
   return { certificates: mine.filter((w) => w.resource !== "leases"), lease: mine.filter((w) => w.resource === "leases") };
@@ -106,7 +132,8 @@ async function burst(cluster: ChaosCluster, o: BenchOptions, op: OperatorProcess
   const quiet = await settled(op, 5000, 300_000);
   const rest = await stats.sample();
   stats.stop();
-  console.log(`operator RSS: peak ${mib(stats.peakRssBytes)}, settled ${mib(rest?.rssBytes)} (settled ${quiet === undefined ? "never, within 300 s" : `${secs(quiet)} after Ready`})`);
+  console.log(`operator RSS: peak ${mib(stats.peakRssBytes)}, settled ${mib(rest?.rssBytes)} (settled ${quiet === undefined ? "never, within 300 s" : `${secs(quiet)} after Ready`}); ${await heapFigures(op)}`);
+  if (o.heapSnapshotDir) await heapSnapshot(op, o.heapSnapshotDir);
   const w = await operatorWrites(cluster, op.name);
   console.log(`API writes (audit log): ${formatWrites(w.certificates, o.n)}; Lease ${w.lease.length}`);
   const statusWrites = w.certificates.filter((x) => x.resource === "certificates" && x.subresource === "status").length;
@@ -130,7 +157,7 @@ async function restart(cluster: ChaosCluster, o: BenchOptions, old: OperatorProc
   const rest = await stats.sample();
   stats.stop();
   const w = await operatorWrites(cluster, op.name);
-  console.log(`restart over ${o.n} Ready: /readyz after ${secs(ready)}, every Certificate reconciled after ${verified ? secs(allVerified) : "never (600 s)"}, settled after ${quiet === undefined ? "-" : secs(allVerified + quiet)}; RSS ${mib(rest?.rssBytes)}`);
+  console.log(`restart over ${o.n} Ready: /readyz after ${secs(ready)}, every Certificate reconciled after ${verified ? secs(allVerified) : "never (600 s)"}, settled after ${quiet === undefined ? "-" : secs(allVerified + quiet)}; RSS ${mib(rest?.rssBytes)} (peak ${mib(stats.peakRssBytes)}); ${await heapFigures(op)}`);
   console.log(`restart writes (audit log): ${w.certificates.length} (${formatWrites(w.certificates, o.n)}); Lease ${w.lease.length}`);
   await op.stop();
 }
@@ -142,7 +169,8 @@ const cluster = await startChaosCluster();
 try {
   await cluster.admin.create<KubeObject>(NAMESPACES, { metadata: { name: NS } });
   await applyExampleFiles(cluster.admin, NS, fileURLToPath(new URL("../examples", import.meta.url)), ["00-ra-profile-local.yaml"]);
-  const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers);
+  const snapshotFlags = o.heapSnapshotDir ? [`--diagnostic-dir=${o.heapSnapshotDir}`, "--heapsnapshot-signal=SIGUSR2"] : [];
+  const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers, snapshotFlags);
   await burst(cluster, o, op);
   if (o.restart) await restart(cluster, o, op);
   else await op.stop();

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { certificateNames, formatDn } from "./dn.ts";
 import { extKeyUsageNames, keyUsageNames } from "./extensions.ts";
 import { spkiSha256 } from "./keys.ts";
+import { Lru } from "./memo.ts";
 import { CERTIFICATE_BUNDLE_LIMITS, pemBlocks, pemDecode, pemEncode } from "./pem.ts";
 import { sansFromExtensions } from "./san.ts";
 import { normalizeSerial } from "./serial.ts";
@@ -38,7 +39,22 @@ function parse(pem: string): { der: Buffer; cert: x509.X509Certificate } {
   }
 }
 
-export function inspectCertificate(pem: string): CertificateInfo {
+// Each certificate is read several times within seconds (issuance check, the reconciles after
+// its Secret and status writes, every chain check against the CA): parse it once.
+const inspected = new Lru<string, Readonly<CertificateInfo>>(512);
+const issuedBy = new Lru<string, boolean>(512);
+
+/** The facts of one PEM certificate; the result is shared between callers and frozen. */
+export function inspectCertificate(pem: string): Readonly<CertificateInfo> {
+  return inspected.getOrSet(pem, () => {
+    const info = readCertificate(pem);
+    Object.freeze(info.keyUsages);
+    Object.freeze(info.extKeyUsages);
+    return Object.freeze(info);
+  });
+}
+
+function readCertificate(pem: string): CertificateInfo {
   const { der, cert } = parse(pem);
   const names = certificateNames(der);
   const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
@@ -87,6 +103,15 @@ export function certificateMatchesKey(certPem: string, privateKeyPem: string): b
  * issuerPem's key. Only the signature link: validity dates and chain policy are not checked.
  */
 export async function verifyIssuedBy(certPem: string, issuerPem: string): Promise<boolean> {
+  const key = `${issuerPem}\n${certPem}`;
+  const known = issuedBy.get(key);
+  if (known !== undefined) return known;
+  const verdict = await checkIssuedBy(certPem, issuerPem);
+  issuedBy.set(key, verdict);
+  return verdict;
+}
+
+async function checkIssuedBy(certPem: string, issuerPem: string): Promise<boolean> {
   try {
     const cert = parse(certPem);
     const issuer = parse(issuerPem);

@@ -15,10 +15,10 @@ export interface OperatorProcess {
   stop(): Promise<void>;
 }
 
-export async function startOperatorProcess(cluster: ChaosCluster, name: string, namespace: string, workers: number | undefined): Promise<OperatorProcess> {
+export async function startOperatorProcess(cluster: ChaosCluster, name: string, namespace: string, workers: number | undefined, nodeFlags: string[] = []): Promise<OperatorProcess> {
   const kubeconfig = await cluster.kubeconfigFor(name);
   const port = await freePort();
-  const args = [MAIN, "--kubeconfig", kubeconfig, "--namespace", namespace, "--cluster-resource-namespace", namespace,
+  const args = [...nodeFlags, MAIN, "--kubeconfig", kubeconfig, "--namespace", namespace, "--cluster-resource-namespace", namespace,
     "--leader-election-namespace", namespace, "--metrics-port", String(port), "--metrics-host", "127.0.0.1", "--log-level", "warn", "--public-port", "0", "--public-host", "127.0.0.1", "--acme-http01-port", "0"];
   if (workers !== undefined) args.push("--workers", String(workers));
   const proc = await cluster.spawn(name, process.execPath, args);

@@ -1,4 +1,4 @@
-// `npm run bench -- [--n 1000] [--key ecdsa|rsa|ed25519] [--workers N] [--no-restart]`.
+// `npm run bench -- [--n 1000] [--key ecdsa|rsa|ed25519] [--workers N] [--no-restart] [--heap-snapshot DIR]`.
 export type BenchKey = "ecdsa" | "rsa" | "ed25519";
 
 export interface BenchOptions {
@@ -7,6 +7,8 @@ export interface BenchOptions {
   /** Passed to the operator as --workers; undefined: the operator's default. */
   workers?: number;
   restart: boolean;
+  /** Where the operator writes a V8 heap snapshot once settled after the burst (for finding where memory goes). */
+  heapSnapshotDir?: string;
 }
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -18,7 +20,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     else if (flag === "--workers") o.workers = positive("--workers", value());
     else if (flag === "--key") o.key = keyOf(value());
     else if (flag === "--no-restart") o.restart = false;
-    else throw new Error(`unknown argument ${argv[i]}; flags: --n N --key ecdsa|rsa|ed25519 --workers N --no-restart`);
+    else if (flag === "--heap-snapshot") o.heapSnapshotDir = value();
+    else throw new Error(`unknown argument ${argv[i]}; flags: --n N --key ecdsa|rsa|ed25519 --workers N --no-restart --heap-snapshot DIR`);
   }
   return o;
 }

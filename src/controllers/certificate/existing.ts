@@ -1,29 +1,48 @@
 // Reads what the Secret holds into the facts decide() needs. Never throws on bad content:
 // broken data is a fact ("InvalidCertificate"), not an error. Parsing is bounded by the PEM caps
 // (src/pki/pem.ts), so a huge or garbled tls.crt costs little and leads to a re-issue.
+import { createHash } from "node:crypto";
+import { Lru } from "../../pki/memo.ts";
 import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
 import { describeKey } from "../../pki/keys.ts";
 import { subjectOfCertificate } from "../../pki/subject.ts";
 import { usagesForType, type CertificateType } from "../../pki/usages.ts";
 import type { Existing } from "./decide.ts";
 
-export async function existingFrom(
-  data: Record<string, string> | undefined,
-  ctx: {
-    type: CertificateType;
-    caPem: string | undefined;
-    /**
-     * Our own CA sets exactly the type's usages. Other authorities (ACME, CZERTAINLY, portals)
-     * choose usages from their own templates: re-issuing could never change them, so they are
-     * not compared (a loop of re-issues would be the only result).
-     */
-    exactUsages: boolean;
-  },
-): Promise<NonNullable<Existing["secret"]> | undefined> {
-  if (!data) return undefined;
+type SecretFacts = NonNullable<Existing["secret"]>;
+
+interface ReadContext {
+  type: CertificateType;
+  caPem: string | undefined;
+  /**
+   * Our own CA sets exactly the type's usages. Other authorities (ACME, CZERTAINLY, portals)
+   * choose usages from their own templates: re-issuing could never change them, so they are
+   * not compared (a loop of re-issues would be the only result).
+   */
+  exactUsages: boolean;
+}
+
+// A Secret is read by every reconcile of its Certificate (after its own write, after the status
+// patch, at each resync): the facts of the same bytes are computed once. Keyed by a digest, so
+// no private key is held as a map key.
+const facts = new Lru<string, Promise<Readonly<SecretFacts>>>(1024);
+
+export function existingFrom(data: Record<string, string> | undefined, ctx: ReadContext): Promise<Readonly<SecretFacts> | undefined> {
+  if (!data) return Promise.resolve(undefined);
+  const h = createHash("sha256");
+  for (const part of [data["tls.crt"] ?? "", data["tls.key"] ?? "", ctx.caPem ?? "", ctx.type, String(ctx.exactUsages)]) h.update(part).update("\0");
+  const key = h.digest("hex");
+  const hit = facts.get(key);
+  if (hit) return hit;
+  const p = readFacts(data, ctx).then((f) => Object.freeze(f));
+  facts.set(key, p);
+  return p;
+}
+
+async function readFacts(data: Record<string, string>, ctx: ReadContext): Promise<SecretFacts> {
   const crt = data["tls.crt"] ?? "";
   const key = data["tls.key"] ?? "";
-  const out: NonNullable<Existing["secret"]> = {
+  const out: SecretFacts = {
     hasCertificate: crt.trim() !== "",
     hasKey: key.trim() !== "",
     keyMatchesCertificate: false,
