@@ -30,6 +30,9 @@ LABEL org.opencontainers.image.title="certwright" \
       org.opencontainers.image.description="Kubernetes operator for the whole life of X.509 certificates" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
+# V8 heap caps for the chart's 512Mi limit (the chart sets its own, values.yaml nodeOptions):
+# V8 otherwise sizes its heap from the node's memory, not the container's.
+ENV NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=4"
 WORKDIR /app
 # package.json carries "type": "module", which dist/*.js needs.
 COPY --from=deps /src/package.json ./package.json

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   const config = parseConfig(process.argv.slice(2), process.env);
   const log = createLogger({ level: config.logLevel, name: "certwright" });
-  const { client, server } = connect({ kubeconfig: config.kubeconfig });
+  const { client, server } = await connect({ kubeconfig: config.kubeconfig });
   const metrics = createMetrics({ defaultMetrics: true });
   registerBuildInfo(metrics.registry, build);
   const loop = monitorEventLoop(metrics.registry);

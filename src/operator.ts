@@ -69,6 +69,15 @@ interface RefSpec {
   spec?: { raProfileRef?: { name?: string; kind?: string }; secretName?: string };
 }
 
+/** The Certificates that name this profile. */
+function usersOf(certificates: KubeObject[], kind: string, namespace: string | undefined, name: string): KubeObject[] {
+  return certificates.filter((c) => {
+    const ref = (c as RefSpec).spec?.raProfileRef;
+    const sameNs = kind === "ClusterRAProfile" || c.metadata.namespace === namespace;
+    return ref?.name === name && (ref.kind ?? "RAProfile") === kind && sameNs;
+  });
+}
+
 export function createOperator(o: OperatorOptions): Operator {
   // Events, Secrets, status: every write leaves only while the lease is surely ours.
   const fence = o.leaderGate?.fence;
@@ -115,11 +124,7 @@ export function createOperator(o: OperatorOptions): Operator {
     })),
   });
   const enqueueUsers = (kind: string, namespace: string | undefined, name: string) => {
-    for (const c of certificates.list()) {
-      const ref = (c as RefSpec).spec?.raProfileRef;
-      const sameNs = kind === "ClusterRAProfile" || c.metadata.namespace === namespace;
-      if (ref?.name === name && (ref.kind ?? "RAProfile") === kind && sameNs) certController.enqueue(keyOf(c));
-    }
+    for (const c of usersOf(certificates.list(), kind, namespace, name)) certController.enqueue(keyOf(c));
   };
   const profileController = (kind: ProfileKind, informer: Informer<KubeObject>) => {
     const c = buildProfileController(o, { kind, informer, connectors, crls, enqueueUsers, events });

@@ -91,6 +91,8 @@ async function heapFigures(op: OperatorProcess): Promise<string> {
   return `heap used ${get("nodejs_heap_size_used_bytes")} of ${get("nodejs_heap_size_total_bytes")}, external ${get("nodejs_external_memory_bytes")}`;
 }
 
+const snapshotFlags = (o: BenchOptions): string[] => (o.heapSnapshotDir ? [`--diagnostic-dir=${o.heapSnapshotDir}`, "--heapsnapshot-signal=SIGUSR2"] : []);
+
 /** Asks the operator for a heap snapshot (SIGUSR2) and waits until the file is complete. */
 async function heapSnapshot(op: OperatorProcess, dir: string): Promise<void> {
   const before = new Set(await readdir(dir));
@@ -148,7 +150,7 @@ async function burst(cluster: ChaosCluster, o: BenchOptions, op: OperatorProcess
 async function restart(cluster: ChaosCluster, o: BenchOptions, old: OperatorProcess): Promise<void> {
   await old.stop();
   const t0 = performance.now();
-  const op = await startOperatorProcess(cluster, "bench-op-2", NS, o.workers);
+  const op = await startOperatorProcess(cluster, "bench-op-2", NS, o.workers, snapshotFlags(o));
   const ready = performance.now() - t0;
   const stats = new ProcessWatch(op.pid);
   const verified = await pollUntil(async () => sumOf(await op.metrics(), "certwright_controller_reconcile_total", 'controller="certificate"') >= o.n, 600_000, 250);
@@ -159,6 +161,7 @@ async function restart(cluster: ChaosCluster, o: BenchOptions, old: OperatorProc
   const w = await operatorWrites(cluster, op.name);
   console.log(`restart over ${o.n} Ready: /readyz after ${secs(ready)}, every Certificate reconciled after ${verified ? secs(allVerified) : "never (600 s)"}, settled after ${quiet === undefined ? "-" : secs(allVerified + quiet)}; RSS ${mib(rest?.rssBytes)} (peak ${mib(stats.peakRssBytes)}); ${await heapFigures(op)}`);
   console.log(`restart writes (audit log): ${w.certificates.length} (${formatWrites(w.certificates, o.n)}); Lease ${w.lease.length}`);
+  if (o.heapSnapshotDir) await heapSnapshot(op, o.heapSnapshotDir);
   await op.stop();
 }
 
@@ -169,8 +172,7 @@ const cluster = await startChaosCluster();
 try {
   await cluster.admin.create<KubeObject>(NAMESPACES, { metadata: { name: NS } });
   await applyExampleFiles(cluster.admin, NS, fileURLToPath(new URL("../examples", import.meta.url)), ["00-ra-profile-local.yaml"]);
-  const snapshotFlags = o.heapSnapshotDir ? [`--diagnostic-dir=${o.heapSnapshotDir}`, "--heapsnapshot-signal=SIGUSR2"] : [];
-  const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers, snapshotFlags);
+  const op = await startOperatorProcess(cluster, "bench-op-1", NS, o.workers, snapshotFlags(o));
   await burst(cluster, o, op);
   if (o.restart) await restart(cluster, o, op);
   else await op.stop();

@@ -14,7 +14,7 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const sort = (arg("sort") ?? "expiry") as SortKey;
   if (sort !== "expiry" && sort !== "name") throw new Error("--sort must be expiry or name");
-  const { client } = connect();
+  const { client } = await connect();
   const certs = await client.list<KubeObject>(CERTIFICATES, { namespace: arg("namespace") });
   const now = systemClock.now();
   const rows = sortRows(inventoryRows(certs.items, now), sort);

@@ -1,7 +1,10 @@
-// Connecting from a kubeconfig, so that only src/kube touches @kubernetes/client-node: main.ts and
-// the CLI ask for a client and the server it talks to, nothing more.
-import { KubeConfig } from "@kubernetes/client-node";
+// Connecting from a kubeconfig, so that only src/kube knows how: main.ts and the CLI ask for a
+// client and the server it talks to, nothing more. Our own reader serves in-cluster
+// ServiceAccounts and plain kubeconfigs; client-node is loaded only for what it leaves over.
 import { KubeClient } from "./client.ts";
+import { KubeRest } from "./rest.ts";
+import { clientNodeAccess } from "./client-node-access.ts";
+import { readClusterAccess } from "./kubeconfig-file.ts";
 
 export interface Connection {
   client: KubeClient;
@@ -18,11 +21,14 @@ export interface ConnectOptions {
   context?: string;
 }
 
-export function connect(opts: ConnectOptions = {}): Connection {
+export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
+  const own = readClusterAccess(opts);
+  if (own) return { client: new KubeClient(new KubeRest(own.access)), server: own.access.server, namespace: own.namespace };
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || "default";
-  return { client: KubeClient.fromKubeConfig(kc), server: kc.getCurrentCluster()?.server, namespace };
+  return { client: new KubeClient(new KubeRest(clientNodeAccess(kc))), server: kc.getCurrentCluster()?.server, namespace };
 }

@@ -1,11 +1,12 @@
-// Thin REST transport over the API server. Authentication and TLS come from client-node's
-// KubeConfig (kubeconfig files, in-cluster tokens, exec plugins); we only shape requests.
+// Thin REST transport over the API server. Authentication and TLS come from a ClusterAccess
+// (our kubeconfig reader, or client-node's KubeConfig for exec plugins and proxies).
 // Connections are kept alive and reused: one undici Agent for requests and one for watches per
 // KubeRest (client-node's applySecurityAuthentication would build a new Agent, so a new TCP+TLS
 // connection, for every request). Writes pass the fence, when one is set, right before they leave.
-import type { ConnectionOptions } from "node:tls";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, fetch, type Dispatcher } from "undici";
+import { clientNodeAccess } from "./client-node-access.ts";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { errorFromResponse, KubeApiError } from "./errors.ts";
 import { FencedError, isFenced, type WriteFence } from "./fence.ts";
 
@@ -36,18 +37,6 @@ export interface Impersonation {
   groups?: string[];
 }
 
-/** What the KubeConfig fills in: TLS material and static headers (impersonation from the kubeconfig). */
-interface HttpsOptions extends ConnectionOptions {
-  headers?: Record<string, string>;
-}
-
-// Members client-node has but does not declare public; they are what applySecurityAuthentication runs.
-interface KubeConfigInternals {
-  applyHTTPSOptions(opts: HttpsOptions): void;
-  applyAuthorizationHeader(opts: HttpsOptions): Promise<void>;
-  createDispatcher(cluster: unknown, agentOptions: HttpsOptions): Dispatcher | undefined;
-}
-
 interface Connections {
   requests: Dispatcher;
   watches: Dispatcher;
@@ -63,7 +52,7 @@ const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelay: 30_000 };
 export const MAX_REQUEST_CONNECTIONS = 8;
 
 export class KubeRest {
-  readonly config: KubeConfig;
+  readonly access: ClusterAccess;
   /** Counts writes (POST/PUT/PATCH/DELETE) actually sent, so benchmarks can report API writes per issuance. */
   onWrite: ((verb: string, path: string) => void) | undefined;
   /** Act as another user (RBAC tests run the operator as its ServiceAccount this way). */
@@ -76,15 +65,16 @@ export class KubeRest {
   requestsSent = 0;
   private connections: Connections | undefined;
 
-  constructor(config: KubeConfig, opts: { impersonate?: Impersonation } = {}) {
+  /** From a ClusterAccess, or a client-node KubeConfig (tests build those in memory). */
+  constructor(access: ClusterAccess | KubeConfig, opts: { impersonate?: Impersonation } = {}) {
     if ((opts.impersonate?.groups?.length ?? 0) > 1) throw new Error("impersonate at most one group (see Impersonation.groups)");
-    this.config = config;
+    this.access = "getCurrentCluster" in access ? clientNodeAccess(access) : access;
     this.impersonate = opts.impersonate;
   }
 
   /** Same server and user over connections of its own, with no fence (the Lease's own requests). */
   dedicated(): KubeRest {
-    return new KubeRest(this.config, { impersonate: this.impersonate });
+    return new KubeRest(this.access, { impersonate: this.impersonate });
   }
 
   /** Closes the kept-alive connections; a later request opens new ones. */
@@ -95,9 +85,7 @@ export class KubeRest {
   }
 
   url(path: string, query?: RequestOptions["query"]): URL {
-    const cluster = this.config.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    const u = new URL(cluster.server.replace(/\/$/, "") + path);
+    const u = new URL(this.access.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
     return u;
   }
@@ -144,7 +132,7 @@ export class KubeRest {
   }
 
   private async headersFor(conns: Connections, opts: RequestOptions): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { ...conns.staticHeaders, ...(await this.authHeaders()), accept: "application/json" };
+    const headers: Record<string, string> = { ...conns.staticHeaders, ...(await this.access.authHeaders()), accept: "application/json" };
     if (this.impersonate) {
       headers["impersonate-user"] = this.impersonate.user;
       const group = this.impersonate.groups?.[0];
@@ -154,29 +142,12 @@ export class KubeRest {
     return headers;
   }
 
-  // Per request: tokens may rotate (in-cluster token files are re-read every minute, exec plugins re-run on expiry).
-  private async authHeaders(): Promise<Record<string, string>> {
-    const opts: HttpsOptions = { headers: {} };
-    await (this.config as unknown as KubeConfigInternals).applyAuthorizationHeader(opts);
-    const user = this.config.getCurrentUser();
-    if (user?.username) opts.headers!.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
-    return lowerCaseKeys(opts.headers ?? {});
-  }
-
-  /** Builds the two dispatchers once, from the kubeconfig's TLS material (read once, not per request). */
+  /** Builds the two dispatchers once, from the access's TLS material (read once, not per request). */
   private connect(): Connections {
     if (this.connections) return this.connections;
-    const kc = this.config as unknown as KubeConfigInternals;
-    const tls: HttpsOptions = {};
-    kc.applyHTTPSOptions(tls);
-    const { headers, ...material } = tls;
-    const cluster = this.config.getCurrentCluster();
-    const kind = this.config.createDispatcherOptions(cluster, material);
+    const { tls } = this.access;
     const make = (connections: number | null): Dispatcher => {
-      // Proxies and SOCKS: client-node knows how; it is still built once, not per request.
-      const d = kind.type === "agent" || kind.type === "none"
-        ? new Agent({ connections, allowH2: false, connect: { ...(kind.type === "agent" ? kind.connect : {}), ...KEEP_ALIVE } })
-        : (kc.createDispatcher(cluster, material) ?? new Agent({ connections, allowH2: false, connect: KEEP_ALIVE }));
+      const d = this.access.customDispatcher?.(connections) ?? new Agent({ connections, allowH2: false, connect: { ...tls, ...KEEP_ALIVE } });
       d.on("connect", () => this.connectionsOpened++);
       return d;
     };
@@ -189,7 +160,7 @@ export class KubeRest {
     this.connections = {
       requests: fenced,
       watches,
-      staticHeaders: lowerCaseKeys(headers ?? {}),
+      staticHeaders: this.access.staticHeaders,
       closeAll: async () => {
         await Promise.all([requests.close(), watches.close()]);
       },
@@ -203,6 +174,3 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undef
   return live.length > 1 ? AbortSignal.any(live) : live[0];
 }
 
-function lowerCaseKeys(h: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
-}

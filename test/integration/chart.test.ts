@@ -204,7 +204,9 @@ describe("what the default rendering holds", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
     const c = pod.containers[0]!;
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-    expect(c.resources?.requests).toEqual({ cpu: "50m", memory: "128Mi" });
+    expect(c.resources?.requests).toEqual({ cpu: "50m", memory: "192Mi" });
+    // V8's heap capped below the container's limit (values.yaml nodeOptions).
+    expect(c.env?.find((e) => e.name === "NODE_OPTIONS")?.value).toBe("--max-old-space-size=384 --max-semi-space-size=4");
     expect(c.args).toEqual([
       "--log-level=info", "--cluster-resource-namespace=cw-system", "--leader-elect=true", "--leader-election-namespace=cw-system",
       "--leader-election-id=certwright-controller", "--metrics-port=9402", "--public-port=9403", "--jwks-overlap=24h", "--acme-http01-port=8089", "--acme-solver-namespace=cw-system",
@@ -291,7 +293,8 @@ describe("what the other values files change", () => {
     expect(c.image).toBe("registry.example.com/platform/certwright@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     expect(c.args).toContain("--workers=8");
     expect(c.args).toContain("--cluster-resource-namespace=pki-system");
-    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=384" });
+    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=768 --max-semi-space-size=8" });
+    expect(c.env).toContainEqual({ name: "UV_THREADPOOL_SIZE", value: "4" });
     expect(dep.spec.template.metadata.labels.team).toBe("platform");
     expect(dep.spec.template.metadata.annotations).toEqual({ "example.com/owner": "platform" }); // scraped by the ServiceMonitor, not annotations
     expect(one(objs, "PodDisruptionBudget").spec).toMatchObject({ minAvailable: 1 });
