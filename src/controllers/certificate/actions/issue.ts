@@ -7,6 +7,7 @@ import type { Decision } from "../decide.ts";
 import { issueCertificate } from "../issue.ts";
 import { buildOutputs, OutputError } from "../outputs.ts";
 import { authorityFailed } from "../plan.ts";
+import { requestInputs } from "../refused-request.ts";
 import { writeCertificateSecret } from "../secret-writer.ts";
 import { completeIssuance, recordFor } from "./complete-issuance.ts";
 import { keystorePassword, rememberSecret, type ActContext, type ActResult } from "./context.ts";
@@ -62,8 +63,10 @@ function issueFailed(x: ActContext, e: unknown, connectorType: string): ActResul
   if (isAlreadyExists(e)) return { requeueAfterMs: 0 };
   if (x.signal.aborted) throw e;
   if (!(e instanceof ConnectorError && !e.retryable)) x.deps.metrics?.issuanceTotal.inc({ connector: connectorType, result: "failure" });
-  const a = authorityFailed(e);
-  if (a.do === "refuse") return refused(a.reason, a.message, a.stalled, a.requeueAfterMs);
+  const { desired, profile, csr } = x.world;
+  const sent = desired && profile ? requestInputs(x.cert.metadata.generation ?? 0, profile.generation, desired, csr) : undefined;
+  const a = authorityFailed(e, sent);
+  if (a.do === "refuse") return refused(a.reason, a.message, a.stalled, a.requeueAfterMs, a.recheck);
   return authorityDown(x, e, "IssuanceFailed");
 }
 
