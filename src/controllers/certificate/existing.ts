@@ -1,7 +1,8 @@
 // Reads what the Secret holds into the facts decide() needs. Never throws on bad content:
 // broken data is a fact ("InvalidCertificate"), not an error. Parsing is bounded by the PEM caps
 // (src/pki/pem.ts), so a huge or garbled tls.crt costs little and leads to a re-issue.
-import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
+import { chainsTo } from "../../pki/chains-to.ts";
+import { certificateMatchesKey, inspectCertificate, splitPemBundle } from "../../pki/inspect.ts";
 import { describeKey } from "../../pki/keys.ts";
 import { subjectOfCertificate } from "../../pki/subject.ts";
 import { usagesForType, type CertificateType } from "../../pki/usages.ts";
@@ -30,8 +31,9 @@ export async function existingFrom(
     issuedByCurrentCa: false,
     usagesMatchType: false,
   };
-  const leaf = readableLeaf(crt);
-  if (!leaf) return out;
+  const bundle = readableBundle(crt);
+  const leaf = bundle?.[0];
+  if (!bundle || !leaf) return out;
   try {
     const info = inspectCertificate(leaf);
     out.certificate = { ...info, subjectCanonical: subjectOfCertificate(leaf) };
@@ -39,7 +41,8 @@ export async function existingFrom(
     const want = usagesForType(ctx.type, keyAlg);
     out.usagesMatchType =
       !ctx.exactUsages || (sameMembers(info.keyUsages, want.keyUsages) && sameMembers(info.extKeyUsages, want.extKeyUsages));
-    out.issuedByCurrentCa = ctx.caPem ? await verifyIssuedBy(leaf, ctx.caPem).catch(() => false) : true;
+    // Signed by the CA, directly or through the intermediates tls.crt carries (step-ca names its roots).
+    out.issuedByCurrentCa = ctx.caPem ? await chainsTo(bundle, ctx.caPem).catch(() => false) : true;
   } catch {
     return out;
   }
@@ -55,14 +58,14 @@ export async function existingFrom(
 }
 
 /**
- * The leaf, when the whole bundle reads: every certificate in it parses. A garbled intermediate
- * would break the keystore and every TLS client, so it counts as an invalid certificate too.
+ * The bundle (leaf first), when all of it reads: every certificate in it parses. A garbled
+ * intermediate would break the keystore and every TLS client, so it counts as an invalid certificate too.
  */
-function readableLeaf(bundle: string): string | undefined {
+function readableBundle(bundle: string): string[] | undefined {
   try {
     const certs = splitPemBundle(bundle);
     for (const pem of certs) inspectCertificate(pem);
-    return certs[0];
+    return certs;
   } catch {
     return undefined;
   }

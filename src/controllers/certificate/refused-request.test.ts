@@ -43,8 +43,9 @@ describe("refused request", () => {
     fc.assert(
       fc.property(fc.array(fc.domain(), { maxLength: 4 }), fc.integer({ min: 1, max: 10 ** 9 }), (names, renewBeforeMs) => {
         const d = { ...desired, sans: { ...desired.sans, dnsNames: names } } as DesiredRequest;
-        const reordered = { renewBeforeMs, rotationPolicy: "Never", sans: { emailAddresses: [], uris: [], ipAddresses: [], dnsNames: names }, ...d } as DesiredRequest;
-        const reorderedInputs = requestInputs(1, 1, { ...reordered, renewBeforeMs });
+        const reversed = Object.fromEntries(Object.entries(d).reverse()) as unknown as DesiredRequest;
+        const reordered = { ...reversed, sans: { emailAddresses: [], uris: [], ipAddresses: [], dnsNames: names }, renewBeforeMs, rotationPolicy: "Never" } as DesiredRequest;
+        const reorderedInputs = requestInputs(1, 1, reordered);
         expect(reorderedInputs.requestDigest).toBe(requestInputs(1, 1, d).requestDigest);
         expect(reorderedInputs.requestDigest).toMatch(/^[0-9a-f]{64}$/);
       }),
