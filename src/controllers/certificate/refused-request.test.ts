@@ -50,6 +50,6 @@ describe("refused request", () => {
         expect(reorderedInputs.requestDigest).toMatch(/^[0-9a-f]{64}$/);
       }),
     );
-    expect(requestInputs(1, 1, { ...desired, durationMs: 1 } as DesiredRequest).requestDigest).not.toBe(inputs.requestDigest);
+    expect(requestInputs(1, 1, { ...desired, durationMs: 1 }).requestDigest).not.toBe(inputs.requestDigest);
   });
 });
