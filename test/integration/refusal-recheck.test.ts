@@ -48,6 +48,11 @@ beforeAll(async () => {
     },
   } as KubeObject);
   op = await startOperator({ namespace: ns });
+  // Ready first: a profile turning Ready after a refusal would rightly send the request once more.
+  await eventually(async () => {
+    const p = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(RA_PROFILES, ns, "czertainly");
+    return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") || undefined;
+  }, 60_000, "the profile Ready");
   await client.create<KubeObject>(CERTIFICATES, {
     metadata: { name: "refused", namespace: ns },
     spec: { raProfileRef: { name: "czertainly" }, type: "client", secretName: "refused-tls", subject: { commonName: "refused" }, privateKey: { algorithm: "ECDSA", size: 256 } },
