@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real binaries our tests need (kube-apiserver, etcd, helm, kubectl, step-ca)
-# from their published Go modules, into a cache outside the repo keyed by version.
+# from their published Go modules, into a cache outside the repo keyed by version, and fetches
+# the Gateway API CRDs (standard channel) from theirs (gateway-api: a folder of YAML, not a binary).
 # Logs "building" or "reused" for each on stderr; prints name=path lines on stdout.
 # Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, nothing is built for them.
 set -euo pipefail
@@ -9,8 +10,10 @@ K8S_VERSION="${CERTWRIGHT_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${CERTWRIGHT_ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${CERTWRIGHT_HELM_VERSION:-v3.22.0}"
 STEPCA_VERSION="${CERTWRIGHT_STEPCA_VERSION:-v0.30.2}"
+# The newest release the Go this project builds with (1.26) can download (v1.7 needs Go 1.27).
+GATEWAY_API_VERSION="${CERTWRIGHT_GATEWAY_API_VERSION:-v1.6.3}"
 CACHE_ROOT="${CERTWRIGHT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certwright}"
-WANT="${1:-all}" # all | control-plane | helm | kubectl | step-ca
+WANT="${1:-all}" # all | control-plane | helm | kubectl | step-ca | gateway-api
 
 log() { echo "$*" >&2; }
 
@@ -148,9 +151,31 @@ build_step_ca() {
   echo "$out"
 }
 
+# The CRDs as the module publishes them (config/crd/standard), copied out of the module cache:
+# go mod download fetches through the proxy Go is configured with and verifies the module's sum.
+fetch_gateway_api_crds() {
+  local out="$CACHE_ROOT/gateway-api-$GATEWAY_API_VERSION/crds"
+  if [[ -f "$out/gateway.networking.k8s.io_httproutes.yaml" ]]; then log "gateway-api $GATEWAY_API_VERSION: reused $out"; echo "$out"; return; fi
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  log "gateway-api $GATEWAY_API_VERSION: downloading the module"
+  local json="" attempt
+  for attempt in 1 2 3; do
+    # Outside any module, so no go.mod around decides what is downloaded.
+    if json="$(cd "$work" && GOFLAGS= go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")"; then break; fi
+    log "download attempt $attempt failed: $json"; json=""; sleep 5
+  done
+  local dir; dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$json")"
+  [[ -n "$dir" && -d "$dir/config/crd/standard" ]] || { log "gateway-api: no config/crd/standard in the downloaded module"; return 1; }
+  mkdir -p "$work/crds"
+  cp "$dir"/config/crd/standard/*.yaml "$work/crds/"
+  chmod u+w "$work"/crds/*.yaml # the module cache is read-only
+  mkdir -p "$(dirname "$out")"; rm -rf "$out"; mv "$work/crds" "$out"
+  echo "$out"
+}
+
 has_assets() { [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; }
 
-case "$WANT" in all|control-plane|helm|kubectl|step-ca) ;; *) log "usage: $0 [all|control-plane|helm|kubectl|step-ca]"; exit 2 ;; esac
+case "$WANT" in all|control-plane|helm|kubectl|step-ca|gateway-api) ;; *) log "usage: $0 [all|control-plane|helm|kubectl|step-ca|gateway-api]"; exit 2 ;; esac
 if [[ "$WANT" == all || "$WANT" == control-plane ]]; then
   if has_assets; then
     log "control plane binaries: using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
@@ -163,3 +188,4 @@ if [[ "$WANT" == all || "$WANT" == helm ]]; then echo "helm=$(build_helm)"; fi
 # The real kubectl, for the tests that run the commands our docs print.
 if [[ "$WANT" == all || "$WANT" == kubectl ]]; then echo "kubectl=$(build_k8s_cmd kubectl)"; fi
 if [[ "$WANT" == all || "$WANT" == step-ca ]]; then echo "step-ca=$(build_step_ca)"; fi
+if [[ "$WANT" == all || "$WANT" == gateway-api ]]; then echo "gateway-api-crds=$(fetch_gateway_api_crds)"; fi

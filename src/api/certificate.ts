@@ -5,6 +5,7 @@ import { dnsName, emailAddress, objectName, secretKey, secretKeySelector, string
 import { conditionsSchema, rfc3339 } from "./conditions.ts";
 import { durationString, isDuration, parseDuration } from "./duration.ts";
 import { isIP } from "./ip-address.ts";
+import { refusedRequestSchema } from "./refused-request.ts";
 import {
   certificateTypeSchema,
   keyAlgorithmSchema,
@@ -229,6 +230,7 @@ export const certificateStatusSchema = z.object({
   lastFailureTime: rfc3339.optional().describe("When the last issuance attempt failed."),
   nextRetryTime: rfc3339.optional().describe("When the next attempt after a failure is due (exponential back-off)."),
   lastRenewalRequestId: z.string().max(128).optional().describe("The last spec.renewalRequest.id acted on."),
+  refusedRequest: refusedRequestSchema.optional(),
   history: z
     .array(historyEntrySchema)
     .max(MAX_HISTORY)

@@ -1,13 +1,15 @@
 // ACME with real validation, end to end through the operator: Debian's pebble validates every
 // challenge for real, resolving names through a real BIND on loopback. http-01 is answered by
 // the operator's own solver listener, dns-01 by TSIG-signed RFC 2136 updates to that BIND, and
-// a second pebble requires external account binding. pebble's VA reaches a *follower's*
+// a second pebble requires external account binding. The per-challenge Ingress and Gateway API
+// HTTPRoute are made against the real API server, the HTTPRoute judged by the CRD the Gateway
+// API module publishes (test/harness/gateway-api.ts). pebble's VA reaches a *follower's*
 // listener, which answers from the ConfigMap the leader publishes pending answers in. A challenge the CA cannot validate shows
 // as Ready=False with the CA's problem type and detail, backed off rather than retried at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Http01Solver } from "../../src/api/acme-solvers.ts";
 import { Http01Responder } from "../../src/connectors/acme/http01-responder.ts";
-import { ConfigMapSharedAnswers, INGRESSES, kubeHttp01Routes } from "../../src/kube/acme-http01.ts";
+import { ConfigMapSharedAnswers, HTTP_ROUTES, INGRESSES, kubeHttp01Routes } from "../../src/kube/acme-http01.ts";
 import { Rfc2136Client } from "../../src/connectors/acme/dns/rfc2136.ts";
 import { bindAvailable, startBind, type Bind } from "../../src/connectors/testing/bind.ts";
 import { pebbleAvailable, startPebble, type Pebble } from "../../src/connectors/testing/pebble.ts";
@@ -18,6 +20,7 @@ import { encodeSecretData } from "../../src/kube/secret-store.ts";
 import { inspectCertificate, splitPemBundle } from "../../src/pki/inspect.ts";
 import { openssl, withFiles } from "../../src/pki/testing/openssl.ts";
 import { eventually, freshNamespace, testClient } from "../harness/cluster.ts";
+import { installHttpRouteCrd } from "../harness/gateway-api.ts";
 import { getCert, readyOf, secretData, startOperator, type RunningOperator } from "../harness/operator.ts";
 
 const client = testClient();
@@ -31,6 +34,7 @@ let op: RunningOperator;
 let responder: Http01Responder;
 let follower: Http01Responder;
 const ingressesSeen: KubeObject[] = [];
+const httpRoutesSeen: KubeObject[] = [];
 let listener: Awaited<ReturnType<Http01Responder["listen"]>>;
 
 function acmeProfile(name: string, server: string, extra: Record<string, unknown>): KubeObject {
@@ -73,6 +77,7 @@ async function expectVerified(p: Pebble, name: string, dnsNames: string[]): Prom
 describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validation (pebble + BIND)", () => {
   beforeAll(async () => {
     bind = await startBind("example.test");
+    await installHttpRouteCrd();
     ns = await freshNamespace(client, "acme-solvers");
     // The leader (the operator under test) answers in memory and in the ConfigMap; pebble asks
     // the follower, which only has the ConfigMap: as behind a Service that selects both.
@@ -88,7 +93,8 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
       return route && {
         expose: async (c: Parameters<typeof route.expose>[0]) => {
           await route.expose(c);
-          ingressesSeen.push(...(await client.list<KubeObject>(INGRESSES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" })).items);
+          const [kind, seen] = solver.gatewayHTTPRoute ? [HTTP_ROUTES, httpRoutesSeen] : [INGRESSES, ingressesSeen];
+          seen.push(...(await client.list<KubeObject>(kind, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" })).items);
         },
         withdraw: (c: Parameters<typeof route.withdraw>[0]) => route.withdraw(c),
       };
@@ -105,6 +111,8 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
     await client.create<KubeObject>(RA_PROFILES, acmeProfile("http01", pebble.directoryUrl, { solvers: { http01: {} } }));
     const ingress = { className: "public", service: { name: "certwright-acme-solver", port: 8089 }, annotations: { "example.com/tls": "off" } };
     await client.create<KubeObject>(RA_PROFILES, acmeProfile("http01-ingress", pebble.directoryUrl, { solvers: { http01: { ingress } } }));
+    const gatewayHTTPRoute = { parentRefs: [{ name: "public", namespace: "gateways", sectionName: "http" }], service: { name: "certwright-acme-solver", port: 8089 } };
+    await client.create<KubeObject>(RA_PROFILES, acmeProfile("http01-route", pebble.directoryUrl, { solvers: { http01: { gatewayHTTPRoute } } }));
     await client.create<KubeObject>(RA_PROFILES, acmeProfile("dns01", pebble.directoryUrl, { solvers: { dns01 } }));
     await client.create<KubeObject>(
       RA_PROFILES,
@@ -145,6 +153,31 @@ describe.runIf(pebbleAvailable && bindAvailable)("acme solvers with real validat
     });
     const left = await client.list<KubeObject>(INGRESSES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" });
     expect(left.items).toEqual([]);
+  });
+
+  it("http-01 with a Gateway API HTTPRoute per challenge: accepted by the real CRD, parentRefs, hostname, path and backend as asked, deleted after", async () => {
+    await client.create<KubeObject>(CERTIFICATES, certificate("gw", "http01-route", ["gw.example.test"]));
+    // No Gateway serves here: pebble's VA reaches the solver listener directly, as for the Ingress.
+    await expectVerified(pebble, "gw", ["gw.example.test"]);
+    expect(httpRoutesSeen).toHaveLength(1);
+    type Route = KubeObject & {
+      apiVersion: string;
+      spec: { parentRefs: unknown[]; hostnames: string[]; rules: { matches: { path: { type: string; value: string } }[]; backendRefs: unknown[] }[] };
+    };
+    const seen = httpRoutesSeen[0] as Route;
+    expect(seen.apiVersion).toBe("gateway.networking.k8s.io/v1");
+    expect(seen.metadata.namespace).toBe(ns);
+    // As stored by the API server: the CRD's defaults (group, kind, weight) filled in.
+    expect(seen.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "gateways", sectionName: "http" }]);
+    expect(seen.spec.hostnames).toEqual(["gw.example.test"]);
+    expect(seen.spec.rules).toHaveLength(1);
+    expect(seen.spec.rules[0]!.matches).toEqual([{ path: { type: "Exact", value: expect.stringMatching(/^\/\.well-known\/acme-challenge\/[A-Za-z0-9_-]{16,}$/) as unknown } }]);
+    expect(seen.spec.rules[0]!.backendRefs).toEqual([{ group: "", kind: "Service", name: "certwright-acme-solver", port: 8089, weight: 1 }]);
+    const left = await client.list<KubeObject>(HTTP_ROUTES, { namespace: ns, labelSelector: "certwright.dev/acme-http01=route" });
+    expect(left.items).toEqual([]);
+    // The schema is the real one: what it forbids, the API server refuses (CEL: a Service backend needs a port).
+    const bad = { metadata: { name: "no-port", namespace: ns }, spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "certwright-acme-solver" }] }] } } as KubeObject;
+    await expect(client.create<KubeObject>(HTTP_ROUTES, bad)).rejects.toThrow(/port/i);
   });
 
   it("dns-01: TXT records made by TSIG-signed updates to BIND, a wildcard among them, removed afterwards", async () => {

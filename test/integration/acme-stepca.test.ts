@@ -129,5 +129,13 @@ describe.runIf(pebbleAvailable)("acme connector against step-ca's ACME provision
     // The CA refused the request as made: Stalled, not a poll timeout backing off.
     const stalled = (await getCert(client, ns, "wrong")).status!.conditions!.find((c) => c.type === "Stalled");
     expect(stalled).toMatchObject({ status: "True", reason: "rejectedIdentifier" });
+    // Sent once: forced reconciles start no new order before the recheck time (status.refusedRequest).
+    const orders = () => ca.logs().match(/new-order/g)?.length ?? 0;
+    const before = orders();
+    expect(before).toBeGreaterThan(0);
+    await op.forceReconcile(ns, "wrong");
+    await op.forceReconcile(ns, "wrong");
+    expect(orders()).toBe(before);
+    expect((await getCert(client, ns, "wrong")).status).toHaveProperty("refusedRequest.generation", 1);
   }, 150_000);
 });

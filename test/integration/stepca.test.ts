@@ -1,5 +1,5 @@
 // The operator issuing through a real step-ca (JWK provisioner, one-time tokens): the profile
-// Ready from /health, a Certificate Ready that openssl verifies against step-ca's own root, no
+// Ready from /health and showing step-ca's root as its CA (with the CA validity metrics), a Certificate Ready that openssl verifies against step-ca's own root, no
 // re-issue although step-ca's template drops most of the subject, a refusal shown as step-ca
 // wrote it, and a revocation that step-ca's CRL (/1.0/crl, parsed by openssl) lists with its reason.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,7 +63,14 @@ afterAll(async () => {
   await ca?.stop();
 });
 
-type Profile = KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[]; capabilities?: string[] } };
+type Profile = KubeObject & {
+  status?: { conditions?: { type: string; status: string; message: string }[]; capabilities?: string[]; caCertificate?: string; caNotBefore?: string; caNotAfter?: string };
+};
+
+async function opensslDate(pem: string, which: "startdate" | "enddate"): Promise<Date> {
+  const r = await withFiles({ "c.pem": pem }, (p) => openssl("x509", "-in", p("c.pem"), "-noout", `-${which}`));
+  return new Date(r.stdout.trim().replace(/^not(Before|After)=/, ""));
+}
 
 describe("stepca connector in the operator, against a real step-ca", () => {
   it("the profile is Ready (step-ca's /health answered) with issue, renew and revoke", async () => {
@@ -72,6 +79,29 @@ describe("stepca connector in the operator, against a real step-ca", () => {
       return got.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True") ? got : undefined;
     }, 60_000, "the profile Ready");
     expect(p.status?.capabilities?.sort()).toEqual(["issue", "renew", "revoke"]);
+  });
+
+  it("the profile's CA is step-ca's root as the harness wrote it, its validity in status and in the CA metrics", async () => {
+    const p = await eventually(async () => {
+      const got = await client.get<Profile>(RA_PROFILES, ns, "step-ca");
+      return got.status?.caCertificate ? got : undefined;
+    }, 60_000, "the profile's caCertificate");
+    expect(p.status!.caCertificate!.trim()).toBe(ca.rootPem.trim());
+    const notAfter = await opensslDate(ca.rootPem, "enddate");
+    expect(new Date(p.status!.caNotAfter!).getTime()).toBe(notAfter.getTime());
+    expect(new Date(p.status!.caNotBefore!).getTime()).toBe((await opensslDate(ca.rootPem, "startdate")).getTime());
+    const expiration = await eventually(async () => {
+      const m = await op.metrics.registry.getSingleMetric("certwright_ca_expiration_timestamp_seconds")?.get();
+      return m?.values.find((v) => v.labels.profile === "step-ca" && v.labels.namespace === ns)?.value;
+    }, 30_000, "the CA expiration gauge");
+    expect(expiration).toBe(Math.floor(notAfter.getTime() / 1000));
+    // A certificate step-ca issued verifies against the CA the profile shows.
+    await waitReady(client, ns, "svc");
+    const [leaf, ...chain] = splitPemBundle((await secretData(client, ns, "svc-tls"))["tls.crt"]!);
+    await withFiles({ "ca.pem": p.status!.caCertificate!, "chain.pem": chain.join(""), "leaf.pem": leaf! }, async (f) => {
+      const v = await openssl("verify", "-CAfile", f("ca.pem"), "-untrusted", f("chain.pem"), f("leaf.pem"));
+      expect(v.stdout + v.stderr).toContain(": OK");
+    });
   });
 
   it("issues a certificate openssl verifies against step-ca's own root, with the requested validity", async () => {

@@ -11,11 +11,12 @@ interface Crd extends KubeObject {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-export async function installCrds(kubeconfig: string, crdDir: string): Promise<string[]> {
+/** `only`: these files of the folder (default every .yaml). */
+export async function installCrds(kubeconfig: string, crdDir: string, only?: string[]): Promise<string[]> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const client = KubeClient.fromKubeConfig(kc);
-  const files = (await readdir(crdDir)).filter((f) => f.endsWith(".yaml")).sort();
+  const files = (await readdir(crdDir)).filter((f) => f.endsWith(".yaml") && (!only || only.includes(f))).sort();
   const names: string[] = [];
   for (const f of files) {
     for (const doc of parseAllDocuments(await readFile(join(crdDir, f), "utf8"))) {

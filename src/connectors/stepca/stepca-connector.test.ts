@@ -169,6 +169,16 @@ describe("stepca connector against step-ca", () => {
     await expect(wrong.prepare()).rejects.toMatchObject({ reason: "RootFingerprintMismatch", retryable: false });
   });
 
+  it("prepare() returns step-ca's root (the profile's caCertificate): the pinned one, else every root /roots.pem serves", async () => {
+    expect((await connector({ rootFingerprint: ca.rootFingerprint }).connector.prepare()).caPem.trim()).toBe(ca.rootPem.trim());
+    const { caPem } = await connector().connector.prepare({ fresh: true });
+    expect(caPem.trim()).toBe(ca.rootPem.trim());
+    // The issued leaf is step-ca's intermediate's: it chains to that root through tls.crt's intermediate.
+    const issued = await connector().connector.issue(await request({ commonName: "root.example.com" }, { dnsNames: ["root.example.com"] }));
+    expect(await verifyIssuedBy(issued.certificatePem, caPem)).toBe(false);
+    expect(await verifyIssuedBy(issued.chainPems.at(-1)!, caPem)).toBe(true);
+  });
+
   it("the harness's ACME provisioner serves its directory (for ACME-via-step-ca tests)", async () => {
     const dir = await ca.get(new URL(ca.acmeDirectoryUrl!).pathname);
     expect(dir.status).toBe(200);

@@ -71,16 +71,17 @@ export class StepcaConnector implements Connector {
   }
 
   /**
-   * Reads the provisioner key and the trust bundle, and (fresh) step-ca's roots. The CA
-   * certificate is "": leaves are signed by step-ca's intermediate, which step-ca may rotate,
-   * so certificates are not compared against a fixed issuer.
+   * Reads the provisioner key and the trust bundle, and (fresh) step-ca's roots: the CA is those
+   * roots (the pinned one, when a fingerprint is set), what ca.crt gets. Leaves are signed by
+   * step-ca's intermediate, which it may rotate: a certificate counts as step-ca's when tls.crt
+   * chains to a root, so a rotation re-issues nothing.
    */
   async prepare(opts: PrepareOptions = {}): Promise<{ caPem: string }> {
     await this.provisionerKey();
     const client = await this.client(opts.signal);
     if (opts.fresh) this.roots = undefined;
-    await this.trustedRoots(client, opts.signal);
-    return { caPem: "" };
+    const roots = await this.trustedRoots(client, opts.signal);
+    return { caPem: roots.map((r) => r.trim() + "\n").join("") };
   }
 
   async probe(opts: CallOptions = {}): Promise<void> {

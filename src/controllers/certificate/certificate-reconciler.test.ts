@@ -373,7 +373,12 @@ describe("CertificateReconciler", () => {
   });
 
   it("an authority's refusal (4xx) is Stalled and asked again in an hour; its CA's refusal waits for a change", async () => {
-    const w = world({ connector: failing("issue", new ConnectorError("Unauthorized", "credentials refused", false)) });
+    let asked = 0;
+    const refusing = (c: Connector) =>
+      new Proxy(c, {
+        get: (t, k) => (k === "issue" ? () => (asked++, Promise.reject(new ConnectorError("Unauthorized", "credentials refused", false))) : own(t, k)),
+      });
+    const w = world({ connector: refusing });
     await w.create("web");
     const r = await w.reconcile("web");
     expect(w.line("web")).toBe("Ready=False Reconciling=False Stalled=True");
@@ -381,10 +386,48 @@ describe("CertificateReconciler", () => {
     expect(r.requeueAfterMs).toBe(3_600_000);
     expect(w.cert("web").status!.failedIssuanceAttempts).toBeUndefined();
 
+    // Remembered: no other reconcile sends it again before the hour, a spec change sends it at once.
+    const writes = w.api.writes.length;
+    await w.reconcile("web");
+    expect(await w.reconcile("web")).toEqual({ requeueAfterMs: 3_600_000 });
+    expect([asked, w.api.writes.length]).toEqual([1, writes]);
+    await w.edit("web", { dnsNames: ["web.example.com", "www.example.com"] });
+    await w.reconcile("web");
+    expect(asked).toBe(2);
+    expect(w.cert("web").status!.refusedRequest).toMatchObject({ generation: 2, profileGeneration: 1, time: "2026-03-01T00:00:00Z", retryTime: "2026-03-01T01:00:00Z" });
+
     const v = world({ connector: failing("prepare", new ConnectorError("CAExpired", "the CA expired", false)) });
     await v.create("web");
     expect(await v.reconcile("web")).toEqual({});
     expect(v.cond("web", "Stalled")).toMatchObject({ status: "True", reason: "CAExpired" });
+  });
+
+  it("a certificate that differs from the judged request is stored nowhere, and the request is not sent again before the hour", async () => {
+    let calls = 0;
+    // An authority that puts another name in than asked (as a misconfigured template would).
+    const renaming = (c: Connector) =>
+      new Proxy(c, {
+        get: (t, k) =>
+          k === "issue"
+            ? (req: Parameters<Connector["issue"]>[0]) => {
+                calls++;
+                return t.issue({ ...req, sans: { ...req.sans, dnsNames: ["other.example.com"] } });
+              }
+            : own(t, k),
+      });
+    const w = world({ connector: renaming });
+    await w.create("web");
+    expect(await w.reconcile("web")).toEqual({ requeueAfterMs: 3_600_000 });
+    expect(w.cond("web", "Stalled")).toMatchObject({ status: "True", reason: "IssuedCertificateMismatch" });
+    expect(w.secret("web-tls")).toBeUndefined();
+    await w.reconcile("web");
+    expect(calls).toBe(1);
+    w.clock.advance(3_600_000);
+    await w.reconcile("web");
+    expect(calls).toBe(2);
+    await w.edit("web", { dnsNames: ["web.example.com", "www.example.com"] });
+    await w.reconcile("web");
+    expect(calls).toBe(3);
   });
 
   it("a failed issuance backs off with the attempt in the message, then succeeds when the authority is back", async () => {

@@ -89,7 +89,7 @@ export class CertificateReconciler implements Reconciler {
       case "nothing":
         return { requeueAfterMs: a.requeueAfterMs };
       case "refuse":
-        return refused(a.reason, a.message, a.stalled, a.requeueAfterMs);
+        return refused(a.reason, a.message, a.stalled, a.requeueAfterMs, a.recheck);
       case "fail":
         return { outcome: { kind: "failed", reason: a.reason, message: a.message } };
       case "finalize":

@@ -2,8 +2,9 @@
 // broken data is a fact ("InvalidCertificate"), not an error. Parsing is bounded by the PEM caps
 // (src/pki/pem.ts), so a huge or garbled tls.crt costs little and leads to a re-issue.
 import { createHash } from "node:crypto";
+import { chainsTo } from "../../pki/chains-to.ts";
 import { Lru } from "../../pki/memo.ts";
-import { certificateMatchesKey, inspectCertificate, splitPemBundle, verifyIssuedBy } from "../../pki/inspect.ts";
+import { certificateMatchesKey, inspectCertificate, splitPemBundle } from "../../pki/inspect.ts";
 import { describeKey } from "../../pki/keys.ts";
 import { subjectOfCertificate } from "../../pki/subject.ts";
 import { usagesForType, type CertificateType } from "../../pki/usages.ts";
@@ -49,8 +50,9 @@ async function readFacts(data: Record<string, string>, ctx: ReadContext): Promis
     issuedByCurrentCa: false,
     usagesMatchType: false,
   };
-  const leaf = readableLeaf(crt);
-  if (!leaf) return out;
+  const bundle = readableBundle(crt);
+  const leaf = bundle?.[0];
+  if (!bundle || !leaf) return out;
   try {
     const info = inspectCertificate(leaf);
     out.certificate = { ...info, subjectCanonical: subjectOfCertificate(leaf) };
@@ -58,7 +60,8 @@ async function readFacts(data: Record<string, string>, ctx: ReadContext): Promis
     const want = usagesForType(ctx.type, keyAlg);
     out.usagesMatchType =
       !ctx.exactUsages || (sameMembers(info.keyUsages, want.keyUsages) && sameMembers(info.extKeyUsages, want.extKeyUsages));
-    out.issuedByCurrentCa = ctx.caPem ? await verifyIssuedBy(leaf, ctx.caPem).catch(() => false) : true;
+    // Signed by the CA, directly or through the intermediates tls.crt carries (step-ca names its roots).
+    out.issuedByCurrentCa = ctx.caPem ? await chainsTo(bundle, ctx.caPem).catch(() => false) : true;
   } catch {
     return out;
   }
@@ -74,14 +77,14 @@ async function readFacts(data: Record<string, string>, ctx: ReadContext): Promis
 }
 
 /**
- * The leaf, when the whole bundle reads: every certificate in it parses. A garbled intermediate
- * would break the keystore and every TLS client, so it counts as an invalid certificate too.
+ * The bundle (leaf first), when all of it reads: every certificate in it parses. A garbled
+ * intermediate would break the keystore and every TLS client, so it counts as an invalid certificate too.
  */
-function readableLeaf(bundle: string): string | undefined {
+function readableBundle(bundle: string): string[] | undefined {
   try {
     const certs = splitPemBundle(bundle);
     for (const pem of certs) inspectCertificate(pem);
-    return certs[0];
+    return certs;
   } catch {
     return undefined;
   }

@@ -127,6 +127,7 @@ function profileFacts(p: ResolvedProfile): ProfileFacts {
   return {
     kind: p.kind,
     name: p.name,
+    generation: p.generation,
     onDelete: p.spec.revocation.onDelete,
     onSupersede: p.spec.revocation.onSupersede,
     maxIssuancesPerHour: p.spec.policy?.maxIssuancesPerHour,

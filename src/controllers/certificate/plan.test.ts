@@ -3,7 +3,8 @@ import type { CertificateStatus } from "../../api/certificate.ts";
 import { ConnectorError } from "../../connectors/connector.ts";
 import type { Existing } from "./decide.ts";
 import type { DesiredRequest } from "./desired.ts";
-import { AUTHORITY_REFUSAL_RECHECK_MS, interrupted, plan, safeMessage, type Facts, type Plan } from "./plan.ts";
+import { AUTHORITY_REFUSAL_RECHECK_MS, authorityFailed, interrupted, plan, safeMessage, type Facts, type Plan } from "./plan.ts";
+import { refusedRequestRecord, requestInputs } from "./refused-request.ts";
 
 const DAY = 86_400_000;
 const notBefore = new Date("2026-01-01T00:00:00Z");
@@ -66,6 +67,12 @@ const handedBack = { kind: "handedBack" as const, certificatePem: "c", keyPem: "
 const caRefusal = new ConnectorError("CAExpired", "the CA expired", false);
 const credentialRefusal = new ConnectorError("Unauthorized", "bad credentials", false);
 const outage = new ConnectorError("CAUnavailable", "connection refused", true);
+/** The authority refused this very request (generation 1, profile generation 0) `ago` ms before now. */
+const refusedAgo = (ago: number, d: DesiredRequest = desired): CertificateStatus => ({
+  observedGeneration: 1,
+  refusedRequest: refusedRequestRecord(requestInputs(1, 0, d), new Date(now.getTime() - ago), AUTHORITY_REFUSAL_RECHECK_MS),
+});
+const otherNames = { ...desired, sans: { ...desired.sans, dnsNames: ["b.example.com"] } } as DesiredRequest;
 
 /** What plan() chose, in one comparable line. */
 function summary(p: Plan): string {
@@ -139,6 +146,14 @@ describe("plan", () => {
     ["CA outage", { ...fresh, authority: { ...authority, caError: outage } }, "authorityDown"],
     ["CA refused (its validity): waits for a change", { ...fresh, authority: { ...authority, caError: caRefusal } }, "refuse CAExpired stalled"],
     ["authority refused otherwise: asked again hourly", { ...fresh, authority: { ...authority, caError: credentialRefusal } }, `refuse Unauthorized stalled in ${AUTHORITY_REFUSAL_RECHECK_MS}`],
+    // A request the authority refused (not about its CA) is not sent again before its recheck.
+    ["authority refused this very request: not sent again before the recheck", { ...fresh, status: refusedAgo(60_000) }, `nothing in ${AUTHORITY_REFUSAL_RECHECK_MS - 60_000}`],
+    ["refused request, recheck time passed: sent again", { ...fresh, status: refusedAgo(AUTHORITY_REFUSAL_RECHECK_MS + 1000) }, "issue DoesNotExist"],
+    ["refused request, spec changed (new generation): sent at once", { ...fresh, generation: 2, status: refusedAgo(60_000) }, "issue DoesNotExist"],
+    ["refused request, profile changed: sent at once", { ...fresh, status: refusedAgo(60_000), profile: { ...profile, generation: 4 } }, "issue DoesNotExist"],
+    ["refused request, another request (e.g. a new external CSR): sent at once", { ...fresh, status: refusedAgo(60_000, otherNames) }, "issue DoesNotExist"],
+    ["refused request, the authority turned Ready since: sent at once", { ...fresh, status: refusedAgo(60_000), profile: { ...profile, readySince: iso(now) } }, "issue DoesNotExist"],
+    ["refused renewal while the held certificate is valid: up to date wins", { ...base, status: { ...issuedStatus, ...refusedAgo(60_000) } }, "upToDate"],
     ["rate limit reached", { ...fresh, status: { history: hour(10) } }, "refuse IssuanceRateLimited in 3000000"],
     ["rate limit from the profile", { ...fresh, status: { history: hour(2) }, profile: { ...profile, maxIssuancesPerHour: 2 } }, "refuse IssuanceRateLimited in 3480000"],
     // Hand-off.
@@ -163,6 +178,18 @@ describe("plan", () => {
     const p = plan(manual({ kind: "invalid", message: "wrong key" }), now);
     expect(p.action).toMatchObject({ message: "wrong key; upload it", invalid: "wrong key" });
     expect(plan(manual({ kind: "waiting" }), now).action).toMatchObject({ message: "waiting for the certificate: upload it" });
+  });
+});
+
+describe("authorityFailed", () => {
+  const sent = requestInputs(1, 0, desired);
+  it("remembers a refused request that is asked again hourly, never a CA-validity refusal or an outage", () => {
+    expect(authorityFailed(credentialRefusal, sent)).toMatchObject({ do: "refuse", requeueAfterMs: AUTHORITY_REFUSAL_RECHECK_MS, recheck: sent });
+    expect(authorityFailed(caRefusal, sent)).not.toHaveProperty("recheck");
+    expect(authorityFailed(caRefusal, sent)).not.toHaveProperty("requeueAfterMs");
+    expect(authorityFailed(outage, sent)).toEqual({ do: "authorityDown", error: outage });
+    // prepare() failed: no request reached the authority, nothing to remember.
+    expect(authorityFailed(credentialRefusal)).not.toHaveProperty("recheck");
   });
 });
 

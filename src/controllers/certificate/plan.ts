@@ -13,6 +13,7 @@ import { decide, type Decision, type Existing } from "./decide.ts";
 import type { DesiredRequest } from "./desired.ts";
 import type { HandOffState } from "./hand-off.ts";
 import type { Ownership } from "./ownership.ts";
+import { refusalRecheckRemaining, requestInputs, type RequestInputs } from "./refused-request.ts";
 import { revokedReasonOf } from "./revocation.ts";
 import type { SecretRecord } from "./secret-record.ts";
 
@@ -22,6 +23,8 @@ export const AUTHORITY_REFUSAL_RECHECK_MS = 3_600_000;
 export interface ProfileFacts {
   kind: "RAProfile" | "ClusterRAProfile";
   name: string;
+  /** metadata.generation: a refused request is sent again at once under a changed profile. */
+  generation?: number;
   onDelete: "Revoke" | "Retain";
   onSupersede: "Revoke" | "Retain";
   maxIssuancesPerHour?: number;
@@ -78,7 +81,15 @@ export interface Facts {
   handOff?: HandOffFacts;
 }
 
-type Refuse = { do: "refuse"; reason: string; message: string; stalled: boolean; requeueAfterMs?: number };
+type Refuse = {
+  do: "refuse";
+  reason: string;
+  message: string;
+  stalled: boolean;
+  requeueAfterMs?: number;
+  /** The refused request, remembered in status so it is not sent again before requeueAfterMs passes. */
+  recheck?: RequestInputs;
+};
 type IssueDecision = Extract<Decision, { action: "issue" }>;
 
 export type Action =
@@ -142,7 +153,7 @@ function planIssuance(f: Facts, profile: ProfileFacts, desired: DesiredRequest, 
 }
 
 function planIssue(f: Facts, profile: ProfileFacts, authority: AuthorityFacts, decision: IssueDecision, now: Date): Action {
-  const wait = backoffRemaining(f, profile, now);
+  const wait = backoffRemaining(f, profile, now) ?? refusedRemaining(f, profile, now);
   if (wait !== undefined) return { do: "nothing", requeueAfterMs: wait };
   if (authority.caError !== undefined) return authorityFailed(authority.caError);
   const limited = rateLimit(f.status, profile, decision.message, now);
@@ -201,13 +212,26 @@ export function interrupted(status: CertificateStatus, secret: SecretFacts): boo
  * A CA that refuses a request as written (expired, key mismatch, duration beyond the CA) is a
  * refusal: it waits for a change (the profile re-checks its CA and re-queues its Certificates).
  * Anything else the authority refused (credentials, its own configuration) may change outside
- * the spec, so it is asked again hourly. Every other failure backs off.
+ * the spec, so it is asked again hourly; `sent` names a request the authority refused, which
+ * status then remembers so no other reconcile sends it again before then. Every other failure
+ * backs off.
  */
-export function authorityFailed(e: unknown): Action {
+export function authorityFailed(e: unknown, sent?: RequestInputs): Refuse | { do: "authorityDown"; error: unknown } {
   if (e instanceof ConnectorError && !e.retryable) {
-    return refuse(e.reason, safeMessage(e), true, isCaRefusal(e) ? undefined : AUTHORITY_REFUSAL_RECHECK_MS);
+    const { reason } = e;
+    if (isCaRefusal(e)) return refuse(reason, safeMessage(e), true);
+    const r = refuse(reason, safeMessage(e), true, AUTHORITY_REFUSAL_RECHECK_MS);
+    return sent ? { ...r, recheck: sent } : r;
   }
   return { do: "authorityDown", error: e };
+}
+
+/** The request the authority refused last (status.refusedRequest) is not due again yet. */
+function refusedRemaining(f: Facts, profile: ProfileFacts, now: Date): number | undefined {
+  const a = f.admission;
+  if (!f.status.refusedRequest || !a || !("desired" in a)) return undefined;
+  const inputs = requestInputs(f.generation, profile.generation ?? 0, a.desired, a.csr);
+  return refusalRecheckRemaining(f.status.refusedRequest, inputs, profile.readySince, now);
 }
 
 /**

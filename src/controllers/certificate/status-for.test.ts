@@ -90,6 +90,21 @@ describe("statusFor: status fields", () => {
     expect(r).toMatchObject({ failedIssuanceAttempts: undefined, lastFailureTime: undefined, nextRetryTime: undefined });
   });
 
+  it("an authority's refusal to recheck remembers the request until anything else happens", () => {
+    const inputs = { generation: 3, profileGeneration: 2, requestDigest: "a".repeat(64) };
+    const r = statusFor(held, { kind: "refused", reason: "Rejected", message: "no", stalled: true, recheck: { inputs, afterMs: 3_600_000 } }, look);
+    expect(r.refusedRequest).toEqual({ ...inputs, time: iso(look.now), retryTime: iso(new Date(look.now.getTime() + 3_600_000)) });
+    expect(line(r)).toBe("Ready=False Reconciling=False Stalled=True Issuing=- ExpiryNotice=False");
+    expect(statusFor(r, { kind: "started", message: "asking" }, look).refusedRequest).toEqual(r.refusedRequest);
+    for (const next of [
+      { kind: "issued", info, renewalTime, revision: 2 },
+      { kind: "failed", reason: "CAUnavailable", message: "down" },
+      { kind: "refused", reason: "DNSNameNotAllowed", message: "no", stalled: true },
+    ] as Outcome[]) {
+      expect(statusFor(r, next, look).refusedRequest).toBeUndefined();
+    }
+  });
+
   it("up to date keeps the revision (1 when unknown) and records the renewal request served", () => {
     const s = statusFor({}, { kind: "upToDate", info, renewalTime, renewalRequestId: "r2" }, look);
     expect(s).toMatchObject({ revision: 1, serialNumber: "0b", lastRenewalRequestId: "r2" });

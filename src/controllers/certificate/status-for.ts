@@ -14,6 +14,7 @@ import type { CertificateStatus } from "../../api/certificate.ts";
 import { ConditionTypes, getCondition, isConditionTrue, setCondition, type Condition, type ConditionInput } from "../../api/conditions.ts";
 import type { RevocationReason } from "../../pki/crl.ts";
 import type { CertificateInfo } from "../../pki/inspect.ts";
+import { refusedRequestRecord, type RequestInputs } from "./refused-request.ts";
 import { markExpired, markRevoked } from "./revocation.ts";
 import { failedStatus, issuedStatus, observedStatus, readyMessage } from "./status.ts";
 
@@ -27,8 +28,11 @@ export type Outcome =
   | { kind: "issued"; info: Info; renewalTime: Date; revision: number; renewalRequestId?: string; superseded?: { serial: string; at: Date } }
   /** The Secret holds a valid certificate that matches the spec. */
   | { kind: "upToDate"; info: Info; renewalTime: Date; renewalRequestId?: string }
-  /** Nothing is done until something changes; stalled when only a change of spec (or of the CA's answer) helps. */
-  | { kind: "refused"; reason: string; message: string; stalled: boolean }
+  /**
+   * Nothing is done until something changes; stalled when only a change of spec (or of the CA's
+   * answer) helps. `recheck`: the authority refused this request, which is not sent again before afterMs.
+   */
+  | { kind: "refused"; reason: string; message: string; stalled: boolean; recheck?: { inputs: RequestInputs; afterMs: number } }
   /** A failure that retries with back-off. */
   | { kind: "failed"; reason: string; message: string }
   /** Hand-off: a CSR is published and a person is expected to hand the certificate back. */
@@ -54,7 +58,7 @@ export function noticeMsFor(s: Pick<CertificateStatus, "notBefore" | "notAfter">
 
 export function statusFor(stored: CertificateStatus, outcome: Outcome, look: Look): CertificateStatus {
   const { now } = look;
-  const facts = factsFor(stored, outcome, now);
+  const facts = { ...factsFor(stored, outcome, now), refusedRequest: refusedRequestFor(stored, outcome, now) };
   const conds = conditionsFor(stored, outcome, look);
   const expiry = expiryNotice(facts, outcome, look);
   let conditions = facts.conditions;
@@ -62,6 +66,12 @@ export function statusFor(stored: CertificateStatus, outcome: Outcome, look: Loo
   // A condition this reconcile did not set is still the judgement of this generation (each is re-derived above).
   conditions = conditions?.map((c) => ({ ...c, observedGeneration: look.generation }));
   return { ...facts, conditions, observedGeneration: look.generation };
+}
+
+/** The refused request is remembered until anything else happens to the Certificate. */
+function refusedRequestFor(stored: CertificateStatus, o: Outcome, now: Date): CertificateStatus["refusedRequest"] {
+  if (o.kind === "refused") return o.recheck ? refusedRequestRecord(o.recheck.inputs, now, o.recheck.afterMs) : undefined;
+  return o.kind === "awaiting" || o.kind === "started" ? stored.refusedRequest : undefined;
 }
 
 /** The status fields other than conditions. */

@@ -6,7 +6,8 @@ import { ISSUED_CERTIFICATE_MISMATCH, issuedDifferences } from "../../../pki/iss
 import type { Decision } from "../decide.ts";
 import { issueCertificate } from "../issue.ts";
 import { buildOutputs, OutputError } from "../outputs.ts";
-import { authorityFailed } from "../plan.ts";
+import { AUTHORITY_REFUSAL_RECHECK_MS, authorityFailed } from "../plan.ts";
+import { requestInputs, type RequestInputs } from "../refused-request.ts";
 import { writeCertificateSecret } from "../secret-writer.ts";
 import { completeIssuance, recordFor } from "./complete-issuance.ts";
 import { keystorePassword, rememberSecret, type ActContext, type ActResult } from "./context.ts";
@@ -35,7 +36,8 @@ export async function issue(x: ActContext, decision: Extract<Decision, { action:
     });
     // The certificate must carry what the policy judged (exactly, for an authority that issues
     // exactly what is asked; else every requested name). Otherwise nothing is stored: the same
-    // request would get the same answer, so this waits for a change.
+    // request would get the same answer, so it is sent again only after a change or an hour
+    // (the authority's template may be fixed outside the spec), like the authority's refusals.
     const unjudged = refuseUnjudged(x, out.data["tls.crt"]!);
     if (unjudged) return unjudged;
     const outputs = await buildOutputs({ spec: x.cert.spec, password }, { keyPem: out.data["tls.key"], certificatePem: out.data["tls.crt"]!, caPem: out.data["ca.crt"] });
@@ -54,7 +56,14 @@ function refuseUnjudged(x: ActContext, certificatePem: string): ActResult | unde
   const mismatch = issuedDifferences({ subject: desired!.subjectSpec, sans: desired!.sans }, certificatePem, connector!.exactIssuance ? "exact" : "requestedNamesPresent");
   if (mismatch.length === 0) return undefined;
   x.deps.metrics?.issuanceTotal.inc({ connector: connector!.type, result: "failure" });
-  return refused(ISSUED_CERTIFICATE_MISMATCH, `the ${connector!.type} authority returned a certificate that differs from what ${profile!.kind} ${profile!.name} judged: ${mismatch.join("; ")}`, true);
+  const message = `the ${connector!.type} authority returned a certificate that differs from what ${profile!.kind} ${profile!.name} judged: ${mismatch.join("; ")}`;
+  return refused(ISSUED_CERTIFICATE_MISMATCH, message, true, AUTHORITY_REFUSAL_RECHECK_MS, sentRequest(x));
+}
+
+/** What this reconcile asked the authority for, for status.refusedRequest. */
+function sentRequest(x: ActContext): RequestInputs | undefined {
+  const { desired, profile, csr } = x.world;
+  return desired && profile ? requestInputs(x.cert.metadata.generation ?? 0, profile.generation, desired, csr) : undefined;
 }
 
 function issueFailed(x: ActContext, e: unknown, connectorType: string): ActResult {
@@ -62,8 +71,8 @@ function issueFailed(x: ActContext, e: unknown, connectorType: string): ActResul
   if (isAlreadyExists(e)) return { requeueAfterMs: 0 };
   if (x.signal.aborted) throw e;
   if (!(e instanceof ConnectorError && !e.retryable)) x.deps.metrics?.issuanceTotal.inc({ connector: connectorType, result: "failure" });
-  const a = authorityFailed(e);
-  if (a.do === "refuse") return refused(a.reason, a.message, a.stalled, a.requeueAfterMs);
+  const a = authorityFailed(e, sentRequest(x));
+  if (a.do === "refuse") return refused(a.reason, a.message, a.stalled, a.requeueAfterMs, a.recheck);
   return authorityDown(x, e, "IssuanceFailed");
 }
 

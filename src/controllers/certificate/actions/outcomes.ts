@@ -2,10 +2,13 @@
 import { ConnectorError } from "../../../connectors/connector.ts";
 import { OutputError } from "../outputs.ts";
 import { safeMessage } from "../plan.ts";
+import type { RequestInputs } from "../refused-request.ts";
 import type { ActContext, ActResult } from "./context.ts";
 
-export function refused(reason: string, message: string, stalled: boolean, requeueAfterMs?: number): ActResult {
-  return { outcome: { kind: "refused", reason, message, stalled }, requeueAfterMs };
+/** `recheck`: the authority refused this request; status remembers it until requeueAfterMs passes. */
+export function refused(reason: string, message: string, stalled: boolean, requeueAfterMs?: number, recheck?: RequestInputs): ActResult {
+  const remember = recheck && requeueAfterMs !== undefined ? { recheck: { inputs: recheck, afterMs: requeueAfterMs } } : {};
+  return { outcome: { kind: "refused", reason, message, stalled, ...remember }, requeueAfterMs };
 }
 
 /** A failure that retries with back-off; the reason is the error's own when it has one. */
