@@ -1,6 +1,7 @@
 // Operator settings from flags (--name=value or --name value) with environment fallbacks.
 import { z } from "zod";
 import { durationString, parseDuration } from "./api/duration.ts";
+import { DEFAULT_RATE_LIMIT } from "./kube/rate-limiter.ts";
 
 const configSchema = z.object({
   kubeconfig: z.string().optional(),
@@ -19,6 +20,9 @@ const configSchema = z.object({
   // Where the solver's shared answers and per-challenge routes live (next to its Service); the Lease's namespace when unset.
   acmeSolverNamespace: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1).max(64).default(4),
+  // Client-side limit on API requests (token bucket, like client-go's --kube-api-qps/--kube-api-burst).
+  kubeApiQps: z.coerce.number().positive().max(100_000).default(DEFAULT_RATE_LIMIT.qps),
+  kubeApiBurst: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RATE_LIMIT.burst),
   leaderElect: z.stringbool().default(true),
   leaderElectionNamespace: z.string().min(1).default("certwright"),
   leaderElectionId: z.string().min(1).default("certwright-controller"),
@@ -39,6 +43,8 @@ const FLAGS: Record<string, { key: keyof OperatorConfig; env: string; help: stri
   "acme-http01-port": { key: "acmeHttp01Port", env: "ACME_HTTP01_PORT", help: "port of the ACME http-01 solver's own listener, 0 = off (default 8089)" },
   "acme-solver-namespace": { key: "acmeSolverNamespace", env: "ACME_SOLVER_NAMESPACE", help: "where the solver's shared answers and per-challenge routes live (default: the Lease's namespace)" },
   workers: { key: "workers", env: "WORKERS", help: "concurrent Certificate reconciles, 1-64 (default 4)" },
+  "kube-api-qps": { key: "kubeApiQps", env: "KUBE_API_QPS", help: `API requests per second, client-side (default ${DEFAULT_RATE_LIMIT.qps}; the Lease is exempt)` },
+  "kube-api-burst": { key: "kubeApiBurst", env: "KUBE_API_BURST", help: `API requests allowed at once above the rate (default ${DEFAULT_RATE_LIMIT.burst})` },
   "leader-elect": { key: "leaderElect", env: "LEADER_ELECT", help: "hold a Lease before reconciling (default true)" },
   "leader-election-namespace": { key: "leaderElectionNamespace", env: "POD_NAMESPACE", help: "where the Lease lives (default certwright)" },
   "leader-election-id": { key: "leaderElectionId", env: "LEADER_ELECTION_ID", help: "the Lease's name (default certwright-controller)" },

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { configHelp, infoRequest, parseConfig } from "./config.ts";
 import { ConfigMapSharedAnswers, kubeHttp01Routes } from "./kube/acme-http01.ts";
 import { connect } from "./kube/kubeconfig.ts";
+import { TokenBucket } from "./kube/rate-limiter.ts";
 import { resourceOfPath } from "./kube/resources.ts";
 import { KubeLeaseStore } from "./kube/lease-store.ts";
 import { buildInfo, registerBuildInfo } from "./observability/build-info.ts";
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env);
   const log = createLogger({ level: config.logLevel, name: "certwright" });
   const { client, server } = await connect({ kubeconfig: config.kubeconfig });
+  client.rest.limiter = new TokenBucket({ qps: config.kubeApiQps, burst: config.kubeApiBurst });
   const metrics = createMetrics({ defaultMetrics: true });
   registerBuildInfo(metrics.registry, build);
   const loop = monitorEventLoop(metrics.registry);

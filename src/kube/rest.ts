@@ -7,6 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, fetch, type Dispatcher } from "undici";
 import { clientNodeAccess } from "./client-node-access.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
+import type { TokenBucket } from "./rate-limiter.ts";
 import { errorFromResponse, KubeApiError } from "./errors.ts";
 import { FencedError, isFenced, type WriteFence } from "./fence.ts";
 
@@ -59,6 +60,8 @@ export class KubeRest {
   readonly impersonate: Impersonation | undefined;
   /** When set (leader election on), every write must pass it immediately before it is sent. */
   fence: WriteFence | undefined;
+  /** Client-side rate limit on requests (watches excepted); dedicated() clients (the Lease) have none. */
+  limiter: TokenBucket | undefined;
   /** TCP connections opened so far, requests and watches together (tests prove reuse with it). */
   connectionsOpened = 0;
   /** Requests sent so far (watches included). */
@@ -93,6 +96,7 @@ export class KubeRest {
   /** Sends a request and returns the raw response; the caller owns the body. */
   async send(method: string, path: string, opts: RequestOptions = {}) {
     const url = this.url(path, opts.query);
+    await this.admit(opts);
     const conns = this.connect();
     const headers = await this.headersFor(conns, opts);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -115,6 +119,11 @@ export class KubeRest {
       if (isFenced(e)) throw e instanceof FencedError ? e : (e as Error).cause;
       throw e;
     }
+  }
+
+  /** Waits for the rate limit's token; watches are long-lived and not limited. */
+  private async admit(opts: RequestOptions): Promise<void> {
+    if (this.limiter && opts.query?.watch !== true) await this.limiter.take();
   }
 
   /** Sends a request and decodes the JSON answer, turning non-2xx into KubeApiError. */

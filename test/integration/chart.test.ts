@@ -206,7 +206,7 @@ describe("what the default rendering holds", () => {
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     expect(c.resources?.requests).toEqual({ cpu: "50m", memory: "192Mi" });
     // V8's heap capped below the container's limit (values.yaml nodeOptions).
-    expect(c.env?.find((e) => e.name === "NODE_OPTIONS")?.value).toBe("--max-old-space-size=384 --max-semi-space-size=4");
+    expect((c.env as { name: string; value?: string }[] | undefined)?.find((e) => e.name === "NODE_OPTIONS")?.value).toBe("--max-old-space-size=384 --max-semi-space-size=4");
     expect(c.args).toEqual([
       "--log-level=info", "--cluster-resource-namespace=cw-system", "--leader-elect=true", "--leader-election-namespace=cw-system",
       "--leader-election-id=certwright-controller", "--metrics-port=9402", "--public-port=9403", "--jwks-overlap=24h", "--acme-http01-port=8089", "--acme-solver-namespace=cw-system",
