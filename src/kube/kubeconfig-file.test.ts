@@ -115,6 +115,8 @@ describe("readClusterAccess: in the cluster", () => {
       now = 61_000;
       expect(await r.access.authHeaders()).toEqual({ authorization: "Bearer sa-token-2" });
       expect(() => readClusterAccess({ env: {}, serviceAccountDir: sa })).toThrow(/not running in a cluster/);
+      // An empty KUBECONFIG counts as unset, as in kubectl.
+      expect(readClusterAccess({ env: { KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" }, serviceAccountDir: sa })!.access.server).toBe("https://10.0.0.1:443");
     } finally {
       process.env.HOME = prevHome;
     }

@@ -41,7 +41,7 @@ const KNOWN_USER = new Set(["client-certificate", "client-certificate-data", "cl
  */
 export function readClusterAccess(o: ReadOptions = {}): FileAccess | undefined {
   const env = o.env ?? process.env;
-  const file = o.kubeconfig ?? env.KUBECONFIG ?? (existsSync(join(homedir(), ".kube", "config")) ? join(homedir(), ".kube", "config") : undefined);
+  const file = o.kubeconfig ?? (env.KUBECONFIG || undefined) ?? (existsSync(join(homedir(), ".kube", "config")) ? join(homedir(), ".kube", "config") : undefined);
   if (file !== undefined) return file.includes(":") && !o.kubeconfig ? undefined : fromKubeconfig(file, o);
   return inCluster(env, o.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, o.now ?? (() => performance.now()));
 }
