@@ -41,16 +41,17 @@ const KNOWN_USER = new Set(["client-certificate", "client-certificate-data", "cl
  */
 export function readClusterAccess(o: ReadOptions = {}): FileAccess | undefined {
   const env = o.env ?? process.env;
+  const now = o.now ?? (() => performance.now());
   const file = o.kubeconfig ?? (env.KUBECONFIG || undefined) ?? (existsSync(join(homedir(), ".kube", "config")) ? join(homedir(), ".kube", "config") : undefined);
-  if (file !== undefined) return file.includes(":") && !o.kubeconfig ? undefined : fromKubeconfig(file, o);
-  return inCluster(env, o.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, o.now ?? (() => performance.now()));
+  if (file !== undefined) return file.includes(":") && !o.kubeconfig ? undefined : fromKubeconfig(file, o.context, now);
+  return inCluster(env, o.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, now);
 }
 
 type Doc = Record<string, unknown>;
 
-function fromKubeconfig(file: string, o: ReadOptions): FileAccess | undefined {
+function fromKubeconfig(file: string, contextOverride: string | undefined, now: () => number): FileAccess | undefined {
   const doc = (parse(readFileSync(file, "utf8")) ?? {}) as Doc;
-  const contextName = o.context ?? (doc["current-context"] as string | undefined);
+  const contextName = contextOverride ?? (doc["current-context"] as string | undefined);
   const context = named(doc.contexts, "context", contextName);
   if (!context) throw new Error(contextName ? `kubeconfig ${file} has no context ${contextName}` : `kubeconfig ${file} has no current context`);
   const cluster = named(doc.clusters, "cluster", context.cluster as string | undefined);
@@ -72,7 +73,7 @@ function fromKubeconfig(file: string, o: ReadOptions): FileAccess | undefined {
   };
   if (typeof cluster["tls-server-name"] === "string") tls.servername = cluster["tls-server-name"];
   const tokenFile = typeof user.tokenFile === "string" ? (isAbsolute(user.tokenFile) ? user.tokenFile : join(base, user.tokenFile)) : undefined;
-  const headers = authFrom(user, tokenFile, o.now ?? (() => performance.now()));
+  const headers = authFrom(user, tokenFile, now);
   return { access: { server: cluster.server.replace(/\/$/, ""), tls: dropUndefined(tls), staticHeaders: {}, authHeaders: headers }, namespace: (context.namespace as string | undefined) || "default" };
 }
 

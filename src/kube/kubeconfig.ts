@@ -3,7 +3,6 @@
 // ServiceAccounts and plain kubeconfigs; client-node is loaded only for what it leaves over.
 import { KubeClient } from "./client.ts";
 import { KubeRest } from "./rest.ts";
-import { clientNodeAccess } from "./client-node-access.ts";
 import { readClusterAccess } from "./kubeconfig-file.ts";
 
 export interface Connection {
@@ -30,5 +29,5 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || "default";
-  return { client: new KubeClient(new KubeRest(clientNodeAccess(kc))), server: kc.getCurrentCluster()?.server, namespace };
+  return { client: KubeClient.fromKubeConfig(kc), server: kc.getCurrentCluster()?.server, namespace };
 }
